@@ -1,0 +1,206 @@
+// The frozen netlist (format `lgn-netlist`, version 1): types, validation, load and save.
+// Validation is two-step: the JSON Schema (schema.json, checked by ajv) for shape, then the
+// semantic checks a schema cannot express. Every error names the JSON path and the fix.
+
+import { readFileSync } from 'node:fs';
+import { Ajv, type ErrorObject } from 'ajv';
+import { UserError } from '../util/errors.js';
+import { readFileOrFail, writeFileAtomic } from '../util/files.js';
+
+export interface Layer {
+  /** Index of input A of each gate in the previous layer (the inputs, for layer 0). */
+  a: number[];
+  /** Index of input B of each gate. */
+  b: number[];
+  /** The op (0..15, see gates.ts) of each gate. */
+  op: number[];
+}
+
+export interface ThresholdEncoding {
+  kind: 'thresholds';
+  /** Raw features per sample. */
+  features: number;
+  /** One ascending list per feature; bit = (x_f > t). Bits = sum of lengths = inputs. */
+  thresholds: number[][];
+}
+
+export interface GroupSumOutput {
+  kind: 'groupsum';
+  classes: number;
+  tau?: number;
+}
+
+export interface Netlist {
+  format: 'lgn-netlist';
+  version: 1;
+  name: string;
+  inputs: number;
+  encoding?: ThresholdEncoding;
+  layers: Layer[];
+  output: GroupSumOutput;
+  meta?: Record<string, unknown>;
+}
+
+/** Shape checks from schema.json. Read at run time from src/ (same path from dist/). */
+const SCHEMA_URL = new URL('../../src/netlist/schema.json', import.meta.url);
+let schemaValidator: ((x: unknown) => boolean) & { errors?: ErrorObject[] | null } | undefined;
+
+function validator() {
+  if (!schemaValidator) {
+    const schema = JSON.parse(readFileSync(SCHEMA_URL, 'utf8'));
+    schemaValidator = new Ajv({ allErrors: false, strict: true }).compile(schema);
+  }
+  return schemaValidator;
+}
+
+export class NetlistError extends UserError {
+  constructor(
+    readonly source: string,
+    readonly path: string,
+    readonly problem: string,
+  ) {
+    super(`${source}: ${path || '(top level)'}: ${problem}`);
+    this.name = 'NetlistError';
+  }
+}
+
+/** How to fix a schema error, keyed by the property it concerns. */
+function schemaHint(err: ErrorObject): string {
+  const p = err.params as Record<string, unknown>;
+  switch (err.keyword) {
+    case 'required':
+      return `missing property "${p.missingProperty}" (see the netlist format in the README)`;
+    case 'additionalProperties':
+      return `unknown property "${p.additionalProperty}": remove it or move it into "meta"`;
+    case 'const':
+      return `must be ${JSON.stringify(p.allowedValue)}`;
+    case 'maximum':
+    case 'minimum':
+      if (/\/op\/\d+$/.test(err.instancePath)) return `op must be an integer 0..15 (see the gate table)`;
+      if (/\/[ab]\/\d+$/.test(err.instancePath)) return `a connection index must be >= 0 (it counts gates of the previous layer from 0)`;
+      return `${err.message}`;
+    case 'minItems':
+      if (err.instancePath === '/layers') return 'the network needs at least one layer of gates';
+      return `${err.message}`;
+    default:
+      return `${err.message}`;
+  }
+}
+
+/** Checks a parsed value against the format; returns it typed or throws NetlistError. */
+export function validateNetlist(value: unknown, source = 'netlist'): Netlist {
+  const validate = validator();
+  if (!validate(value)) {
+    const err = validate.errors![0];
+    throw new NetlistError(source, err.instancePath, schemaHint(err));
+  }
+  const net = value as Netlist;
+  checkSemantics(net, source);
+  return net;
+}
+
+function checkSemantics(net: Netlist, source: string): void {
+  const fail = (path: string, problem: string): never => {
+    throw new NetlistError(source, path, problem);
+  };
+  let prevWidth = net.inputs;
+  let gates = 0;
+  net.layers.forEach((layer, l) => {
+    const n = layer.op.length;
+    if (layer.a.length !== n || layer.b.length !== n) {
+      fail(`/layers/${l}`, `arrays "a" (${layer.a.length}), "b" (${layer.b.length}) and "op" (${n}) must have the same length, one entry per gate`);
+    }
+    if (n === 0) fail(`/layers/${l}`, 'layer has no gates: every layer needs at least one gate');
+    const from = l === 0 ? `the ${prevWidth} inputs` : `layer ${l - 1}, which has ${prevWidth} gates`;
+    for (const key of ['a', 'b'] as const) {
+      const idx = layer[key];
+      for (let g = 0; g < n; g++) {
+        if (idx[g] >= prevWidth) {
+          fail(`/layers/${l}/${key}/${g}`, `index ${idx[g]} is out of range: gate ${g} reads ${from} (valid 0..${prevWidth - 1})`);
+        }
+      }
+    }
+    prevWidth = n;
+    gates += n;
+  });
+  if (gates === 0) fail('/layers', 'the network has no gates');
+  const classes = net.output.classes;
+  if (prevWidth % classes !== 0) {
+    fail('/output/classes', `the last layer has ${prevWidth} gates, not divisible by ${classes} classes: Group-Sum needs an equal block per class`);
+  }
+  if (net.encoding) {
+    const enc = net.encoding;
+    if (enc.thresholds.length !== enc.features) {
+      fail('/encoding/thresholds', `has ${enc.thresholds.length} lists but "features" is ${enc.features}: give one threshold list per feature`);
+    }
+    let bits = 0;
+    enc.thresholds.forEach((ts, f) => {
+      for (let i = 1; i < ts.length; i++) {
+        if (!(ts[i] > ts[i - 1])) fail(`/encoding/thresholds/${f}/${i}`, `thresholds must be strictly ascending (${ts[i - 1]} then ${ts[i]})`);
+      }
+      bits += ts.length;
+    });
+    if (bits !== net.inputs) {
+      fail('/encoding', `encodes ${bits} bits but "inputs" is ${net.inputs}: the thresholds must give exactly one bit per network input`);
+    }
+  }
+}
+
+/** Parses and validates netlist JSON text. */
+export function parseNetlist(text: string, source = 'netlist'): Netlist {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new UserError(`${source}: not valid JSON (${(err as Error).message}). Is this an lgn-netlist file?`);
+  }
+  return validateNetlist(value, source);
+}
+
+export function loadNetlist(path: string): Netlist {
+  return parseNetlist(readFileOrFail(path, 'netlist file').toString('utf8'), path);
+}
+
+/**
+ * Serializes a netlist: indented objects, but arrays of numbers (and arrays of such arrays)
+ * on one line, so a million-gate file stays a few lines per layer. JSON.parse of the result
+ * gives back an equal value (numbers print in JavaScript's shortest round-trip form).
+ */
+export function formatNetlist(net: Netlist): string {
+  return stringify(net, '') + '\n';
+}
+
+function isFlat(v: unknown[]): boolean {
+  return v.every((x) => typeof x !== 'object' || x === null || (Array.isArray(x) && x.every((y) => typeof y !== 'object' || y === null)));
+}
+
+function stringify(v: unknown, indent: string): string {
+  if (Array.isArray(v)) {
+    if (v.length === 0 || isFlat(v)) return JSON.stringify(v);
+    const inner = indent + '  ';
+    return `[\n${v.map((x) => inner + stringify(x, inner)).join(',\n')}\n${indent}]`;
+  }
+  if (v !== null && typeof v === 'object') {
+    const entries = Object.entries(v).filter(([, x]) => x !== undefined);
+    if (entries.length === 0) return '{}';
+    const inner = indent + '  ';
+    return `{\n${entries.map(([k, x]) => `${inner}${JSON.stringify(k)}: ${stringify(x, inner)}`).join(',\n')}\n${indent}}`;
+  }
+  return JSON.stringify(v);
+}
+
+/** Validates, then writes atomically (temp file + rename). */
+export function saveNetlist(path: string, net: Netlist): void {
+  validateNetlist(net, path);
+  writeFileAtomic(path, formatNetlist(net));
+}
+
+/** Total gate count. */
+export function gateCount(net: Netlist): number {
+  return net.layers.reduce((s, l) => s + l.op.length, 0);
+}
+
+/** Outputs per class (the Group-Sum block size). */
+export function outputsPerClass(net: Netlist): number {
+  return net.layers[net.layers.length - 1].op.length / net.output.classes;
+}
