@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadNetlist } from '../../src/netlist/netlist.js';
+import { formatNetlist, loadNetlist } from '../../src/netlist/netlist.js';
+import { randomNetlist } from '../../src/netlist/random.js';
 import { exhaustiveVectors, formatBinaryVectors } from '../../src/netlist/vectors.js';
 import { fixture, lgnc } from '../helpers/cli.js';
 
@@ -95,5 +96,14 @@ describe('lgnc CLI', () => {
     r = lgnc(['eval', fixture('full-adder.json'), '--vectors', join(tmp, 'missing.txt')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('no such vector file');
+  });
+
+  it('check handles a 1,000,000-gate netlist', () => {
+    const net = randomNetlist({ inputs: 784, widths: [200_000, 200_000, 200_000, 200_000, 200_000], classes: 10, seed: 9 });
+    const file = join(tmp, 'million.json');
+    writeFileSync(file, formatNetlist(net));
+    const r = lgnc(['check', file, '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, gates: 1_000_000, layers: 5 });
   });
 });
