@@ -42,8 +42,8 @@ if (missing.length) {
   if (isRoot && hasApt) {
     log(`installing Debian packages: ${pkgs.join(' ')}`);
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    run('apt-get', ['update', '-qq'], { env });
-    run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...pkgs], { env });
+    run('apt-get', ['-o', 'DPkg::Lock::Timeout=900', 'update', '-qq'], { env });
+    run('apt-get', ['-o', 'DPkg::Lock::Timeout=900', 'install', '-y', '-qq', '--no-install-recommends', ...pkgs], { env });
   } else {
     for (const [, pkg, why] of missing) log(`missing ${pkg} (for ${why}): install it with  sudo apt-get install ${pkg}`);
   }
