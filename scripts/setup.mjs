@@ -31,6 +31,7 @@ if (!existsSync(installed) || statSync(installed).mtimeMs < statSync(lock).mtime
 // 2. Debian packages: [what proves it is installed, package, what needs it].
 const APT = [
   [{ cmd: 'verilator' }, 'verilator', 'lgnc verify (simulation of the emitted Verilog)'],
+  [{ path: '/usr/bin/chromium' }, 'chromium', 'the test that renders build/report.html'],
 ];
 
 const has = (probe) => (probe.cmd ? spawnSync('sh', ['-c', `command -v ${probe.cmd}`]).status === 0 : existsSync(probe.path));
