@@ -1,0 +1,100 @@
+// `lgnc import CHECKPOINT -o model.json`: a difflogic-family PyTorch checkpoint → lgn-netlist v1.
+
+import { basename } from 'node:path';
+import type { Command } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
+import { importCheckpoint, type Activation, type ImportFormat } from '../import/index.js';
+import { formatNetlist, gateCount } from '../netlist/netlist.js';
+import { readFileOrFail, writeFileAtomic } from '../util/files.js';
+import { keyValues, printJson, table } from './output.js';
+
+interface ImportCliOptions {
+  output: string;
+  format?: ImportFormat;
+  classes?: number;
+  tau?: number;
+  inputs?: number;
+  activation?: Activation;
+  name?: string;
+  json?: boolean;
+}
+
+export function registerImport(program: Command): void {
+  program
+    .command('import')
+    .description('read a difflogic-family PyTorch checkpoint (torch.save zip) and write a frozen netlist; no Python needed, and no code from the file ever runs')
+    .argument('<checkpoint>', 'a .pt/.pth file written by torch.save: a state dict, or {"model": state_dict, "indices": [(a, b), ...]}')
+    .requiredOption('-o, --output <file>', 'netlist JSON to write')
+    .addOption(new Option('--format <format>', 'parametrization: difflogic ([gates, 16] logits → argmax) or iwp ([gates, 4] truth-table logits → threshold); default: from the weight shapes').choices(['difflogic', 'iwp']))
+    .option('--classes <K>', 'number of classes of the GroupSum (not stored in a state dict)', positiveInt)
+    .option('--tau <T>', 'GroupSum temperature, recorded in the netlist (scores in hardware are popcounts either way)', positiveNumber)
+    .option('--inputs <N>', 'input bits of the network; default: from the checkpoint, else the largest index layer 0 reads + 1 (with a warning)', positiveInt)
+    .addOption(new Option('--activation <act>', 'iwp only: the act_fn trained with (sin: 0.5+0.5·sin x, sigmoid, linear); needed only when the choice changes some gate').choices(['sin', 'sigmoid', 'linear']))
+    .option('--name <name>', 'netlist name (default: the checkpoint file name)')
+    .option('--json', 'print the import summary as JSON')
+    .addHelpText('after', `
+Checkpoint layout (difflogic keeps the connections outside state_dict, so save them beside it):
+  torch.save({'model': model.state_dict(),
+              'indices': [(l.indices[0], l.indices[1]) for l in model if hasattr(l, 'indices')],
+              'inputs': 784, 'classes': 10, 'tau': 10}, 'model.pt')
+Registered buffers "<layer>.indices" ([2, gates]) are read too. Only tensors, dicts, lists and
+numbers are read from the pickle; anything else (a pickled model class, os.system, …) is refused.
+
+Examples:
+  $ lgnc import model.pt -o model.json --classes 10 --tau 10 --inputs 784
+  $ lgnc import light.pt -o light.json --format iwp --activation sin --classes 2
+  $ lgnc import model.pt -o model.json --json | jq .gates`)
+    .action((checkpoint: string, opts: ImportCliOptions) => {
+      const t0 = performance.now();
+      const bytes = readFileOrFail(checkpoint, 'checkpoint file');
+      const { netlist, report, warnings } = importCheckpoint(bytes, checkpoint, {
+        format: opts.format,
+        classes: opts.classes,
+        tau: opts.tau,
+        inputs: opts.inputs,
+        activation: opts.activation,
+        name: opts.name ?? defaultName(checkpoint),
+      });
+      writeFileAtomic(opts.output, formatNetlist(netlist));
+      const ms = performance.now() - t0;
+      for (const w of warnings) process.stderr.write(`lgnc: warning: ${w}\n`);
+      const gates = gateCount(netlist);
+      if (opts.json) {
+        return printJson({
+          ok: true, checkpoint, output: opts.output, name: netlist.name, inputs: netlist.inputs,
+          gates, widths: netlist.layers.map((l) => l.op.length), classes: netlist.output.classes,
+          tau: netlist.output.tau ?? null, ...report, warnings, importMs: Math.round(ms),
+        });
+      }
+      process.stdout.write(`${checkpoint} → ${opts.output} (${ms.toFixed(0)} ms)\n\n`);
+      const pairs: [string, string | number][] = [
+        ['format', report.format + (report.activation ? ` (activation ${report.activation}, ${report.activationFrom})` : report.activationFrom ? ' (sin and sigmoid give the same gates)' : '')],
+        ['inputs', `${netlist.inputs} (${report.inputsFrom})`],
+        ['connections', report.indicesFrom],
+        ['gates', gates],
+        ['classes', `${netlist.output.classes}${netlist.output.tau !== undefined ? `, tau ${netlist.output.tau}` : ''}`],
+      ];
+      if (report.ignored.length) pairs.push(['ignored', report.ignored.join(', ')]);
+      process.stdout.write(keyValues(pairs) + '\n');
+      process.stdout.write(table(['layer', 'tensor', 'gates'], report.layers.map((l, i) => [i, l.key, l.gates])));
+    });
+}
+
+/** The checkpoint's file name without extension, as a Verilog-friendly identifier. */
+function defaultName(path: string): string {
+  const stem = basename(path).replace(/\.[^.]*$/, '');
+  const id = stem.replace(/[^A-Za-z0-9_]/g, '_');
+  return /^[A-Za-z_]/.test(id) ? id : `m_${id}`;
+}
+
+function positiveInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+}
+
+function positiveNumber(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number');
+  return n;
+}
