@@ -6,10 +6,11 @@ import { Command, CommanderError } from 'commander';
 import { UserError } from '../util/errors.js';
 import { registerCheck } from './check.js';
 import { registerEval } from './eval.js';
+import { registerImport } from './import.js';
 import { LGNC_VERSION } from './version.js';
 
 /** The subcommands, in the order `lgnc --help` lists them. */
-const commands: ((program: Command) => void)[] = [registerCheck, registerEval];
+const commands: ((program: Command) => void)[] = [registerCheck, registerEval, registerImport];
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
 Examples:
   $ lgnc check model.json                      validate a netlist and summarize it
   $ lgnc eval model.json --vectors v.txt       predictions and scores per input vector
+  $ lgnc import model.pt -o model.json --classes 10   a difflogic PyTorch checkpoint → netlist
 
 Exit codes: 0 ok, 1 a check failed, 2 bad input or usage.`);
   return program;
