@@ -1,0 +1,245 @@
+// Verification: proves by simulation that a compiled core computes, bit for bit, what the
+// reference evaluator (src/netlist/evaluate.ts) computes: the same K class scores and the
+// same class_id for every input vector checked, and, for a pipelined core, every result
+// exactly `latency` rising edges after its sampling edge with out_valid high then and only
+// then. The vectors: all 2^N when the network has at most 20 inputs, else seeded random
+// ones, or the caller's (a vector file, an encoded dataset split).
+// Optional extra checks: the Yosys-synthesized netlist simulated the same way (postsynth.ts)
+// and a formal equivalence proof of the optimized against the unoptimized design (formal.ts).
+
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { compileToDir, readBuildManifest, type BuildManifest } from '../emit/build.js';
+import { evaluateNetlist, getBit, type BitSlices, type Evaluation } from '../netlist/evaluate.js';
+import { parseNetlist, type Netlist } from '../netlist/netlist.js';
+import { exhaustiveVectors, formatBinaryVectors, randomVectors } from '../netlist/vectors.js';
+import { UserError } from '../util/errors.js';
+import { readFileOrFail } from '../util/files.js';
+import { formalCheck, type FormalReport } from './formal.js';
+import { synthesizeForSimulation, type PostSynthTarget } from './postsynth.js';
+import { buildSimulator, runSimulator, type CoreShape, type SimOutput } from './verilator.js';
+
+/** Networks with at most this many inputs are checked on every input vector by default. */
+export const EXHAUSTIVE_MAX_INPUTS = 20;
+export const DEFAULT_RANDOM_VECTORS = 10_000;
+
+export interface VerifyOptions {
+  /** Build folder (from `lgnc compile`). */
+  build: string;
+  top?: string;
+  /** The netlist; default: the manifest's `model`. Must match the manifest's sha256. */
+  model?: string;
+  /** Vectors to check (file or dataset); default: exhaustive or `count` random. */
+  vectors?: BitSlices;
+  /** Where `vectors` came from, for the report ("file x.bin", "dataset mnist test"). */
+  vectorSource?: string;
+  /** Random vectors to check (default 10,000; exhaustive instead when N <= 20 and not set). */
+  count?: number;
+  seed?: number;
+  /** Pipelined cores: in_valid low every gap-th cycle (default 13; 0: never). */
+  gap?: number;
+  /** Also simulate the Yosys-synthesized netlist. */
+  postSynth?: boolean | PostSynthTarget;
+  /** Also prove optimized == unoptimized with Yosys (small networks). */
+  formal?: boolean;
+  /** Gate limit for --formal (bigger networks are skipped, not failed). */
+  formalMaxGates?: number;
+  /** Mismatches to describe in full (default 5). */
+  maxReported?: number;
+  /** Progress lines (builds, synthesis). */
+  log?: (line: string) => void;
+}
+
+export interface Mismatch {
+  /** Index of the vector in the checked set. */
+  index: number;
+  /** Input bits as 0/1, bit i first (cut at 256). */
+  x: string;
+  expected: { scores: number[]; classId: number };
+  got: { scores: number[]; classId: number } | null;
+  /** Classes whose score differs. */
+  classes: number[];
+  /** Latency problems of pipelined cores. */
+  latency?: { expected: number; got: number };
+}
+
+export interface SimCheck {
+  /** What was simulated: "verilog" (the emitted core) or "post-synth ice40" etc. */
+  design: string;
+  mismatches: number;
+  first: Mismatch[];
+  validErrors: number;
+  simSeconds: number;
+  vectorsPerSecond: number;
+  buildSeconds: number;
+  cached: boolean;
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  top: string;
+  buildDir: string;
+  model: string;
+  inputs: number;
+  classes: number;
+  pipeline: { every: number | null; latency: number };
+  vectors: { count: number; source: string; seed: number | null };
+  checks: SimCheck[];
+  formal?: FormalReport;
+  seconds: number;
+}
+
+function sha256(buf: Uint8Array): string {
+  return createHash('sha256').update(buf).digest('hex');
+}
+
+/** The netlist a build was made from; a changed file means the build is stale. */
+export function loadBuildModel(manifest: BuildManifest, buildDir: string, model?: string): { net: Netlist; path: string } {
+  const path = model ?? manifest.model;
+  if (!existsSync(path)) {
+    throw new UserError(`${path}: the model of the build in ${buildDir} is not there. Give it: lgnc verify MODEL --build ${buildDir}`);
+  }
+  const bytes = readFileOrFail(path, 'netlist file');
+  if (sha256(bytes) !== manifest.modelSha256) {
+    throw new UserError(`${buildDir} is stale: recompile. ${path} is not the netlist ${manifest.top}.v was compiled from (sha256 differs): run lgnc compile ${path} -o ${buildDir}`);
+  }
+  return { net: parseNetlist(bytes.toString('utf8'), path), path };
+}
+
+export function coreShape(m: BuildManifest): CoreShape {
+  return {
+    top: m.top,
+    inputs: m.inputs,
+    classes: m.classes,
+    scoreWidth: m.scoreWidth,
+    classWidth: m.classWidth,
+    latency: m.pipeline.every === null ? null : m.pipeline.latency,
+  };
+}
+
+/** The vectors to check and how they were chosen. */
+export function chooseVectors(inputs: number, o: Pick<VerifyOptions, 'vectors' | 'vectorSource' | 'count' | 'seed'>): { x: BitSlices; source: string; seed: number | null } {
+  if (o.vectors) {
+    if (o.vectors.rows !== inputs) throw new UserError(`${o.vectorSource ?? 'vectors'}: ${o.vectors.rows} bits per vector, the build has ${inputs} inputs.`);
+    return { x: o.vectors, source: o.vectorSource ?? 'given', seed: null };
+  }
+  if (o.count !== undefined && !(Number.isInteger(o.count) && o.count >= 1)) {
+    throw new UserError(`--vectors ${o.count}: must be a whole number of vectors, 1 or more.`);
+  }
+  const all = inputs <= EXHAUSTIVE_MAX_INPUTS ? 2 ** inputs : Infinity;
+  if (o.count === undefined ? all !== Infinity : o.count >= all) {
+    return { x: exhaustiveVectors(inputs), source: `exhaustive (all 2^${inputs})`, seed: null };
+  }
+  const seed = o.seed ?? 1;
+  const count = o.count ?? DEFAULT_RANDOM_VECTORS;
+  return { x: randomVectors(inputs, count, seed), source: `random (seed ${seed})`, seed };
+}
+
+function bitString(x: BitSlices, s: number): string {
+  let t = '';
+  for (let i = 0; i < Math.min(x.rows, 256); i++) t += getBit(x, i, s) ? '1' : '0';
+  return x.rows > 256 ? `${t}…` : t;
+}
+
+/** Compares simulator output with the reference evaluation; describes the first few mismatches. */
+export function compareOutputs(want: Evaluation, got: SimOutput, x: BitSlices, expectedLatency: number, maxReported = 5): { mismatches: number; first: Mismatch[] } {
+  const K = want.classes;
+  let mismatches = 0;
+  const first: Mismatch[] = [];
+  for (let s = 0; s < want.count; s++) {
+    const missing = s >= got.results;
+    const classes: number[] = [];
+    if (!missing) for (let c = 0; c < K; c++) if (want.scores[s * K + c] !== got.scores[s * K + c]) classes.push(c);
+    const classBad = !missing && want.predictions[s] !== got.classes[s];
+    const latencyBad = !missing && got.latency[s] !== expectedLatency;
+    if (!missing && classes.length === 0 && !classBad && !latencyBad) continue;
+    mismatches++;
+    if (first.length >= maxReported) continue;
+    const m: Mismatch = {
+      index: s,
+      x: bitString(x, s),
+      expected: { scores: Array.from(want.scores.subarray(s * K, (s + 1) * K)), classId: want.predictions[s] },
+      got: missing ? null : { scores: Array.from(got.scores.subarray(s * K, (s + 1) * K)), classId: got.classes[s] },
+      classes,
+    };
+    if (latencyBad) m.latency = { expected: expectedLatency, got: got.latency[s] };
+    first.push(m);
+  }
+  return { mismatches, first };
+}
+
+/** Simulates `sources` (top = shape.top) on x and compares with `want`. */
+export function simulateAndCompare(design: string, sources: string[], shape: CoreShape, x: BitSlices, want: Evaluation, o: Pick<VerifyOptions, 'gap' | 'maxReported' | 'log'> = {}): SimCheck {
+  const sim = buildSimulator(sources, shape, { log: o.log });
+  const gap = shape.latency === null ? 0 : o.gap ?? 13;
+  const got = runSimulator(sim, formatBinaryVectors(x), x.count, { gap });
+  const { mismatches, first } = compareOutputs(want, got, x, shape.latency ?? 0, o.maxReported ?? 5);
+  return {
+    design,
+    mismatches,
+    first,
+    validErrors: got.validErrors,
+    simSeconds: got.simSeconds,
+    vectorsPerSecond: got.simSeconds > 0 ? x.count / got.simSeconds : 0,
+    buildSeconds: sim.buildSeconds,
+    cached: sim.cached,
+  };
+}
+
+/** Verifies a build folder; never throws for a mismatch (see `ok`), only for bad input. */
+export async function verifyBuild(o: VerifyOptions): Promise<VerifyReport> {
+  const t0 = performance.now();
+  const manifest = readBuildManifest(o.build, o.top);
+  const { net, path } = loadBuildModel(manifest, o.build, o.model);
+  const shape = coreShape(manifest);
+  const { x, source, seed } = chooseVectors(net.inputs, o);
+  const want = evaluateNetlist(net, x);
+  const verilog = join(o.build, manifest.verilog);
+  if (!existsSync(verilog)) throw new UserError(`${verilog}: missing from the build folder. Recompile: lgnc compile ${path} -o ${o.build}`);
+
+  const checks = [simulateAndCompare('verilog', [verilog], shape, x, want, o)];
+  if (o.postSynth) {
+    const target: PostSynthTarget = o.postSynth === true ? 'ice40' : o.postSynth;
+    o.log?.(`yosys: synthesizing ${manifest.top} (${target}) for post-synthesis simulation`);
+    const synth = await synthesizeForSimulation(verilog, manifest.top, target);
+    checks.push(simulateAndCompare(`post-synth ${target}`, synth.sources, shape, x, want, o));
+  }
+  let formal: FormalReport | undefined;
+  if (o.formal) {
+    // Prove the build's own Verilog when it is the combinational, optimized design.
+    const own = manifest.pipeline.every === null && manifest.optimized ? { path: verilog, top: manifest.top } : undefined;
+    formal = await formalCheck(path, net, { maxGates: o.formalMaxGates, optimized: own, log: o.log });
+  }
+
+  const ok = checks.every((c) => c.mismatches === 0 && c.validErrors === 0) && (formal === undefined || formal.status !== 'failed');
+  return {
+    ok,
+    top: manifest.top,
+    buildDir: o.build,
+    model: path,
+    inputs: manifest.inputs,
+    classes: manifest.classes,
+    pipeline: manifest.pipeline,
+    vectors: { count: x.count, source, seed },
+    checks,
+    formal,
+    seconds: (performance.now() - t0) / 1000,
+  };
+}
+
+/**
+ * Compiles MODEL into a fresh temporary build folder and verifies it (for `lgnc verify MODEL`
+ * without --build); the folder is removed afterwards.
+ */
+export async function compileAndVerify(model: string, o: Omit<VerifyOptions, 'build' | 'model'> & { pipeline?: number | null }): Promise<VerifyReport> {
+  const dir = mkdtempSync(join(tmpdir(), 'lgnc-verify-'));
+  try {
+    compileToDir(resolve(model), dir, { top: o.top, pipeline: o.pipeline ?? null });
+    const report = await verifyBuild({ ...o, build: dir, model: resolve(model) });
+    return { ...report, buildDir: '(temporary)', model };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
