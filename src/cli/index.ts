@@ -7,10 +7,11 @@ import { UserError } from '../util/errors.js';
 import { registerCheck } from './check.js';
 import { registerEval } from './eval.js';
 import { registerImport } from './import.js';
+import { registerVerify } from './verify.js';
 import { LGNC_VERSION } from './version.js';
 
 /** The subcommands, in the order `lgnc --help` lists them. */
-const commands: ((program: Command) => void)[] = [registerCheck, registerEval, registerImport];
+const commands: ((program: Command) => void)[] = [registerCheck, registerEval, registerImport, registerVerify];
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -26,6 +27,7 @@ Examples:
   $ lgnc check model.json                      validate a netlist and summarize it
   $ lgnc eval model.json --vectors v.txt       predictions and scores per input vector
   $ lgnc import model.pt -o model.json --classes 10   a difflogic PyTorch checkpoint → netlist
+  $ lgnc verify --build build/                 simulate the Verilog (Verilator), compare with the netlist
 
 Exit codes: 0 ok, 1 a check failed, 2 bad input or usage.`);
   return program;

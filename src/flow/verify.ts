@@ -75,6 +75,10 @@ export interface SimCheck {
   vectorsPerSecond: number;
   buildSeconds: number;
   cached: boolean;
+  /** Per vector: the reference evaluator's class and the simulated class_id (-1: no result).
+   *  Not enumerable, so JSON reports stay small (flow computes accuracies from them). */
+  expectedClasses?: Int32Array;
+  simulatedClasses?: Int32Array;
 }
 
 export interface VerifyReport {
@@ -176,7 +180,7 @@ export function simulateAndCompare(design: string, sources: string[], shape: Cor
   const gap = shape.latency === null ? 0 : o.gap ?? 13;
   const got = runSimulator(sim, formatBinaryVectors(x), x.count, { gap });
   const { mismatches, first } = compareOutputs(want, got, x, shape.latency ?? 0, o.maxReported ?? 5);
-  return {
+  const check: SimCheck = {
     design,
     mismatches,
     first,
@@ -186,6 +190,9 @@ export function simulateAndCompare(design: string, sources: string[], shape: Cor
     buildSeconds: sim.buildSeconds,
     cached: sim.cached,
   };
+  Object.defineProperty(check, 'expectedClasses', { value: want.predictions, enumerable: false });
+  Object.defineProperty(check, 'simulatedClasses', { value: got.classes, enumerable: false });
+  return check;
 }
 
 /** Verifies a build folder; never throws for a mismatch (see `ok`), only for bad input. */
