@@ -1,0 +1,118 @@
+// `lgnc synth BUILD_DIR`: synthesize a compiled build to an iCE40 bitstream with a resource
+// and timing report (Yosys → nextpnr-ice40 → icepack, in-process), with CI budgets.
+
+import { Command, Option } from 'commander';
+import { BOARDS } from '../flow/boards.js';
+import { DEVICES } from '../flow/devices.js';
+import { enforceBudgets, synthesize, type ShellKind, type SynthReport } from '../flow/synth.js';
+import { UserError } from '../util/errors.js';
+import { keyValues, printJson, table } from './output.js';
+
+interface SynthCliOptions {
+  top?: string;
+  device?: string;
+  package?: string;
+  board?: string;
+  shell?: ShellKind;
+  shellWidth?: number;
+  scores?: boolean;
+  freq?: number;
+  seed?: number;
+  maxLcs?: number;
+  minFmax?: number;
+  json?: boolean;
+}
+
+function num(flag: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n)) throw new UserError(`${flag} ${JSON.stringify(v)}: not a number`);
+    return n;
+  };
+}
+
+export function registerSynth(program: Command): void {
+  program
+    .command('synth')
+    .description('synthesize a compiled build to an iCE40 bitstream (Yosys, nextpnr-ice40, icepack) and report resources and Fmax')
+    .argument('<build-dir>', 'folder written by `lgnc compile`')
+    .option('--top <name>', 'which build in the folder, when it holds several')
+    .addOption(new Option('--device <device>', 'iCE40 device').choices(DEVICES.map((d) => d.name)).default(undefined, 'up5k'))
+    .option('--package <package>', "package (default: the device's usual one, e.g. sg48 for up5k)")
+    .addOption(new Option('--board <board>', 'build for a board: UART board top, its pins and clock').choices(BOARDS.map((b) => b.name)))
+    .addOption(new Option('--shell <shell>', 'serial: inputs arrive --shell-width bits per clock, outputs registered; none: the bare core').choices(['serial', 'none']).default(undefined, 'serial'))
+    .option('--shell-width <bits>', 'serial shell: input bits per clock (default 8)', num('--shell-width'))
+    .option('--scores', 'serial shell: also output the registered class scores (costs pins)')
+    .option('--freq <MHz>', 'target clock for place and route (default 50, or the board clock)', num('--freq'))
+    .option('--seed <n>', 'nextpnr placement seed (default 1)', num('--seed'))
+    .option('--max-lcs <n>', 'budget: fail (exit 1) above this many logic cells', num('--max-lcs'))
+    .option('--min-fmax <MHz>', 'budget: fail (exit 1) below this Fmax', num('--min-fmax'))
+    .option('--json', 'print the report as JSON')
+    .addHelpText('after', `
+Writes BUILD_DIR/<top>.bin (program it with iceprog), BUILD_DIR/report.json, the generated
+wrapper Verilog and BUILD_DIR/synth.log (the tools' logs).
+
+Examples:
+  $ lgnc synth build/                                   serial shell on an UP5K (sg48)
+  $ lgnc synth build/ --device hx8k --freq 100          aim for 100 MHz on an HX8K
+  $ lgnc synth build/ --board icebreaker                UART top: send packed bits, get the class byte
+  $ lgnc synth build/ --max-lcs 4000 --min-fmax 24      CI budget: exit 1 when exceeded
+  $ lgnc synth build/ --shell none --device hx8k        the bare core (needs a pin per bit)
+  $ lgnc synth build/ --json | jq .resources.logicCells
+
+Inferences/s = Fmax / initiation interval; the serial shell takes a vector every
+ceil(inputs / width) cycles (beats back to back), so a pipelined core with --shell-width >=
+inputs runs one inference per clock.`)
+    .action(async (dir: string, o: SynthCliOptions) => {
+      const quietProgress = !!o.json && !process.stderr.isTTY;
+      const r = await synthesize(dir, {
+        ...o,
+        onProgress: quietProgress ? undefined : (line) => process.stderr.write(`synth: ${line}\n`),
+      });
+      if (o.json) {
+        if (r.ok) printJson(r);
+      } else process.stdout.write(formatReport(r));
+      enforceBudgets(r);
+    });
+}
+
+function pct(u: { used: number; available: number }): string {
+  return u.available ? `${((100 * u.used) / u.available).toFixed(1)}%` : '';
+}
+
+export function formatReport(r: SynthReport): string {
+  const res = r.resources;
+  const rows: (string | number)[][] = [
+    ['logic cells', res.logicCells.used, res.logicCells.available, pct(res.logicCells)],
+    ['LUT4', res.lut4.used, res.lut4.available, pct(res.lut4)],
+    ['DFF', res.dff.used, res.dff.available, pct(res.dff)],
+    ['CARRY', res.carry.used, res.carry.available, pct(res.carry)],
+    ['I/O', res.io.used, res.io.available, pct(res.io)],
+    ['BRAM', res.bram.used, res.bram.available, pct(res.bram)],
+  ];
+  const t = r.timing;
+  const cp = t.criticalPath;
+  const th = r.throughput;
+  const shell = r.shell.kind === 'serial' ? `serial, ${r.shell.width} bits per clock${r.shell.scores ? ', with scores' : ''}`
+    : r.shell.kind === 'uart' ? `UART board top (${r.board})` : 'none (bare core)';
+  const lines = [
+    `${r.dir}/${r.bitstream.file}: ${r.bitstream.bytes.toLocaleString('en-US')} bytes, ${r.device.part}-${r.device.package}${r.board ? ` on ${r.board}` : ''} (top ${r.top})`,
+    '',
+    table(['resource', 'used', 'available', 'share'], rows),
+    keyValues([
+      ['shell', shell],
+      ['Fmax', t.achievedMHz === null ? `n/a (no clocked paths; requested ${t.requestedMHz} MHz)` : `${t.achievedMHz.toFixed(2)} MHz (requested ${t.requestedMHz} MHz: ${t.met ? 'met' : 'NOT met'})`],
+      ['critical path', cp ? `${cp.delayNs.toFixed(2)} ns (logic ${cp.logicNs.toFixed(2)}, routing ${cp.routingNs.toFixed(2)}), ${cp.logicLevels} cells: ${cp.startpoint} → ${cp.endpoint}` : 'n/a'],
+      ['latency', `${th.latencyCycles} cycles (${th.beats} input beats${th.coreLatency ? ` + core ${th.coreLatency} + 1` : ''})`],
+      ['initiation interval', `${th.initiationInterval} cycles`],
+      ['inferences/s', th.inferencesPerSecond === null ? 'n/a' : th.inferencesPerSecond.toLocaleString('en-US')],
+      ['LUT4 estimate', `${r.lut4Estimate.compiler} (compiler) vs ${r.lut4Estimate.yosys} (Yosys), ratio ${r.lut4Estimate.ratio}`],
+      ['steps', r.steps.map((s) => `${s.step} ${(s.ms / 1000).toFixed(1)} s`).join(', ') + `; total ${(r.totalMs / 1000).toFixed(1)} s`],
+      ['seed', r.seed],
+      ['tools', `${r.tools.yosys}; @yowasp/yosys ${r.tools.yowaspYosys}; @yowasp/nextpnr-ice40 ${r.tools.yowaspNextpnrIce40}`],
+    ]),
+  ];
+  if (r.budgets.failures.length) lines.push(`budget: FAILED — ${r.budgets.failures.join('; ')}\n`);
+  else if (r.budgets.maxLcs !== null || r.budgets.minFmaxMHz !== null) lines.push('budget: ok\n');
+  return lines.join('\n');
+}

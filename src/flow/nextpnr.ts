@@ -1,0 +1,128 @@
+// nextpnr-ice40 and icepack (in-process WebAssembly, @yowasp/nextpnr-ice40): place and
+// route a Yosys JSON netlist, read the `--report` JSON (utilization, Fmax, critical paths),
+// and pack the .asc into the .bin bitstream.
+// Guarantees: a failing run never escapes as `RuntimeError: unreachable` (how a nextpnr
+// ERROR surfaces in WebAssembly): the log is kept and turned into a message — a design
+// that overflows the device becomes a CheckFailed "needs N logic cells, hx1k has 1280".
+
+import { CheckFailed, UserError } from '../util/errors.js';
+import { firstError, logCollector } from './yosys.js';
+
+type Tree = { [name: string]: Tree | string | Uint8Array };
+type RunOptions = { stdout?: ((b: Uint8Array | null) => void) | null; stderr?: ((b: Uint8Array | null) => void) | null; decodeASCII?: boolean };
+type Command = (args?: string[], files?: Tree, options?: RunOptions) => Promise<Tree> | Tree | undefined;
+interface NextpnrModule { runNextpnrIce40: Command; runIcepack: Command; version: string }
+
+let nextpnrModule: Promise<NextpnrModule> | undefined;
+function loadNextpnr(): Promise<NextpnrModule> {
+  nextpnrModule ??= import('@yowasp/nextpnr-ice40') as unknown as Promise<NextpnrModule>;
+  return nextpnrModule;
+}
+
+/** The @yowasp/nextpnr-ice40 package version (e.g. 0.8.621). */
+export async function nextpnrPackageVersion(): Promise<string> {
+  return (await loadNextpnr()).version;
+}
+
+/** nextpnr's `--report` JSON, as far as lgnc reads it. */
+export interface NextpnrReport {
+  utilization: Record<string, { used: number; available: number }>;
+  fmax: Record<string, { achieved: number; constraint: number }>;
+  critical_paths: {
+    from: string;
+    to: string;
+    path: { type: 'source' | 'logic' | 'routing' | 'setup' | 'clk-to-q' | string; delay: number; net?: string; from: { cell: string; port: string }; to: { cell: string; port: string } }[];
+  }[];
+}
+
+export interface PnrOptions {
+  device: string;
+  package: string;
+  /** Target frequency in MHz (timing-driven placement aims for it). */
+  freq: number;
+  seed: number;
+  /** Pin constraints (.pcf text); without it pins are left to nextpnr. */
+  pcf?: string;
+  /** Device capacity for the overflow message, e.g. { name: 'up5k', logicCells: 5280, userIo: 39 }. */
+  capacity: { name: string; logicCells: number; userIo: number };
+}
+
+export interface PnrResult {
+  asc: string;
+  report: NextpnrReport;
+  log: string;
+  ms: number;
+}
+
+export async function placeAndRoute(designJson: string, o: PnrOptions): Promise<PnrResult> {
+  const { runNextpnrIce40 } = await loadNextpnr();
+  const args = [
+    `--${o.device}`, '--package', o.package,
+    '--json', 'design.json', '--asc', 'design.asc', '--report', 'report.json',
+    '--seed', String(o.seed), '--freq', String(o.freq),
+    // The budget (--min-fmax) decides pass/fail, with the achieved Fmax in hand.
+    '--timing-allow-fail',
+  ];
+  const files: Tree = { 'design.json': designJson };
+  if (o.pcf !== undefined) {
+    args.push('--pcf', 'design.pcf');
+    files['design.pcf'] = o.pcf;
+  } else {
+    args.push('--pcf-allow-unconstrained');
+  }
+  const log = logCollector();
+  const t0 = performance.now();
+  let out: Tree;
+  try {
+    out = (await runNextpnrIce40(args, files, { stdout: log.write, stderr: log.write, decodeASCII: true })) as Tree;
+  } catch (err) {
+    throw pnrFailure(log.text(), err, o.capacity);
+  }
+  return { asc: String(out['design.asc']), report: JSON.parse(String(out['report.json'])) as NextpnrReport, log: log.text(), ms: performance.now() - t0 };
+}
+
+/** Turns a failed nextpnr run into a message a user can act on. */
+export function pnrFailure(log: string, err: unknown, cap: PnrOptions['capacity']): UserError {
+  const use = utilisationFromLog(log);
+  const lc = use.ICESTORM_LC;
+  if (lc && lc.used > cap.logicCells) {
+    return new CheckFailed(`design does not fit: needs ${lc.used} logic cells, ${cap.name} has ${cap.logicCells}. Use a larger device (--device hx8k), fewer gates, or --shell serial with a narrower --shell-width.`);
+  }
+  const io = use.SB_IO;
+  if (io && io.used > cap.userIo) {
+    return new CheckFailed(`design does not fit: needs ${io.used} I/O pins, ${cap.name} has ${cap.userIo}. Use --shell serial (inputs arrive a few bits per clock) or a larger package.`);
+  }
+  const msg = firstError(log) ?? (err as Error)?.message ?? String(err);
+  if (/Unable to find a placement location for cell '.*\$sb_io'/.test(msg)) {
+    return new CheckFailed(`design does not fit: not enough I/O pins on ${cap.name} (nextpnr: ${msg}). Use --shell serial or a larger package.`);
+  }
+  if (/no BELs remaining to implement cell type 'ICESTORM_LC'/.test(msg)) {
+    return new CheckFailed(`design does not fit: not enough logic cells on ${cap.name} (${cap.logicCells}); nextpnr: ${msg}`);
+  }
+  return new UserError(`nextpnr-ice40 failed: ${msg}`, 1);
+}
+
+/** Parses nextpnr's "Device utilisation" block: `ICESTORM_LC:  2002/  1280  156%`. */
+export function utilisationFromLog(log: string): Record<string, { used: number; available: number }> {
+  const out: Record<string, { used: number; available: number }> = {};
+  for (const m of log.matchAll(/^Info:\s+(\w+):\s+(\d+)\/\s*(\d+)\s+\d+%/gm)) {
+    out[m[1]] = { used: Number(m[2]), available: Number(m[3]) };
+  }
+  return out;
+}
+
+/** icepack: .asc text → .bin bitstream bytes. */
+export async function icepack(asc: string): Promise<{ bin: Uint8Array; ms: number }> {
+  const { runIcepack } = await loadNextpnr();
+  const log = logCollector();
+  const t0 = performance.now();
+  let out: Tree;
+  try {
+    out = (await runIcepack(['design.asc', 'design.bin'], { 'design.asc': asc }, { stdout: log.write, stderr: log.write, decodeASCII: false })) as Tree;
+  } catch (err) {
+    throw new UserError(`icepack failed: ${log.text().trim() || (err as Error).message}`, 1);
+  }
+  const bin = out['design.bin'];
+  if (!(bin instanceof Uint8Array)) throw new UserError('icepack wrote no bitstream', 1);
+  return { bin, ms: performance.now() - t0 };
+}
