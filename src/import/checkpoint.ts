@@ -87,6 +87,9 @@ export function decodeTensor(t: TensorRef, bytes: Uint8Array, littleEndian: bool
   const count = shape.reduce((a, b) => a * b, 1);
   if (!Number.isSafeInteger(count) || count > 2 ** 31) throw new UserError(`${where}: tensor of shape [${shape.join(', ')}] is too large`);
   const available = Math.floor(bytes.length / esize);
+  // A view with more elements than its storage (stride 0) is never in a state dict; refusing
+  // it also bounds the memory a hostile file can ask for by the file's own size.
+  if (count > available) throw new UserError(`${where}: tensor of shape [${shape.join(', ')}] has more elements than its storage holds (${available}); corrupt or not a state dict`);
   if (count > 0) {
     const last = offset + shape.reduce((acc, n, d) => acc + (n - 1) * stride[d], 0);
     if (last >= available) {

@@ -118,7 +118,7 @@ export function importDifflogic(ckpt: Checkpoint, opts: ImportOptions): ImportRe
   });
 
   // 4. Input count: option, checkpoint entry, or the largest index layer 0 reads + 1.
-  const maxIndex0 = Math.max(...aIdx[0], ...bIdx[0]);
+  const maxIndex0 = maxOf(aIdx[0], bIdx[0]);
   let inputs: number;
   let inputsFrom: ImportReport['inputsFrom'];
   const ckptInputs = extraInt(extras, 'inputs', fail);
@@ -262,6 +262,14 @@ function pairOf(v: PyValue, what: string, fail: (p: string) => never): Pair {
     return [row(0), row(1)];
   }
   return fail(`${what} must be a pair (a, b) of index tensors or one [2, gates] tensor`);
+}
+
+/** Largest entry of two arrays (Math.max(...a) overflows the call stack on big layers). */
+function maxOf(a: number[], b: number[]): number {
+  let m = 0;
+  for (const x of a) if (x > m) m = x;
+  for (const x of b) if (x > m) m = x;
+  return m;
 }
 
 function intValues(ckpt: Checkpoint, t: TensorRef, what: string, fail: (p: string) => never): number[] {

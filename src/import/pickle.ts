@@ -42,21 +42,21 @@ export class Dict {
   readonly values: PyValue[] = [];
   /** Attributes set by BUILD (an OrderedDict's `_metadata`); kept, never interpreted. */
   state: PyValue = null;
+  /** Position of each string/number key, so a dict of n entries builds in O(n). */
+  private readonly index = new Map<string | number, number>();
   set(k: PyValue, v: PyValue): void {
-    const i = this.indexOf(k);
-    if (i >= 0) this.values[i] = v;
-    else {
-      this.keys.push(k);
-      this.values.push(v);
+    const i = typeof k === 'string' || typeof k === 'number' ? this.index.get(k) : undefined;
+    if (i !== undefined) {
+      this.values[i] = v;
+      return;
     }
+    if (typeof k === 'string' || typeof k === 'number') this.index.set(k, this.keys.length);
+    this.keys.push(k);
+    this.values.push(v);
   }
   get(k: string | number): PyValue | undefined {
-    const i = this.indexOf(k);
-    return i >= 0 ? this.values[i] : undefined;
-  }
-  private indexOf(k: PyValue): number {
-    if (typeof k !== 'string' && typeof k !== 'number') return -1;
-    return this.keys.indexOf(k);
+    const i = this.index.get(k);
+    return i === undefined ? undefined : this.values[i];
   }
 }
 
@@ -300,7 +300,8 @@ export function readPickle(data: Uint8Array, source: string, persistentLoad: Per
       }
       case 0x65: { // APPENDS
         const items = popMark();
-        asList(top(), fail).push(...items);
+        const list = asList(top(), fail);
+        for (const it of items) list.push(it); // no spread: a list may hold millions of items
         break;
       }
       case 0x7d: stack.push(new Dict()); break; // EMPTY_DICT

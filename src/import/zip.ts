@@ -38,8 +38,8 @@ const ZIP64_EOCD_SIG = 0x06064b50;
 const ZIP64_LOCATOR_SIG = 0x07064b50;
 const CENTRAL_SIG = 0x02014b50;
 const LOCAL_SIG = 0x04034b50;
-/** Entries larger than this are refused: a checkpoint with bigger tensors is not a gate network. */
-const MAX_ENTRY_BYTES = 2 ** 31 - 1;
+/** Deflated entries larger than this are refused (a zip bomb; torch.save stores entries uncompressed). */
+const MAX_INFLATED_BYTES = 2 ** 30;
 
 /** Opens an archive held in `buf`; `source` names it in errors (the file path). */
 export function openZip(buf: Uint8Array, source: string): ZipArchive {
@@ -129,13 +129,13 @@ export function openZip(buf: Uint8Array, source: string): ZipArchive {
     // The local extra field may differ from the central one (torch pads it to align data).
     const start = e.localHeaderOffset + 30 + u16(e.localHeaderOffset + 26) + u16(e.localHeaderOffset + 28);
     need(start, e.compressedSize, `the data of "${name}"`);
-    if (e.size > MAX_ENTRY_BYTES) fail(`entry "${name}" is ${e.size} bytes, more than lgnc reads (2 GiB)`);
     const raw = buf.subarray(start, start + e.compressedSize);
     let data: Uint8Array;
     if (e.method === 0) {
       if (e.compressedSize !== e.size) fail(`corrupt archive: stored entry "${name}" has sizes ${e.compressedSize} and ${e.size}`);
       data = raw;
     } else if (e.method === 8) {
+      if (e.size > MAX_INFLATED_BYTES) fail(`deflated entry "${name}" claims ${e.size} bytes, more than lgnc inflates (1 GiB); re-save with torch.save, which stores entries uncompressed`);
       try {
         data = inflateRawSync(raw, { maxOutputLength: Math.max(1, e.size) });
       } catch (err) {

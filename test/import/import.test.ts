@@ -10,6 +10,8 @@ import { describe, expect, it } from 'vitest';
 import { evaluateNetlist } from '../../src/netlist/evaluate.js';
 import { loadNetlist } from '../../src/netlist/netlist.js';
 import { parseTextVectors } from '../../src/netlist/vectors.js';
+import { importCheckpoint } from '../../src/import/index.js';
+import { UserError } from '../../src/util/errors.js';
 import { fixture, lgnc } from '../helpers/cli.js';
 
 interface Expected {
@@ -162,7 +164,21 @@ describe('lgnc import: bad and malicious checkpoints are refused cleanly', () =>
     expect(Object.keys(expected).sort()).toEqual(readdirSync(BAD).filter((f) => f.endsWith('.pt')).sort());
   });
 
+  // Every file in-process (fast): a UserError (exit 2) with the expected message, nothing else.
   it.each(Object.keys(expected))('%s', (file) => {
+    let err: unknown;
+    try {
+      importCheckpoint(new Uint8Array(readFileSync(join(BAD, file))), file, { name: 'm', classes: 2 });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(UserError);
+    expect((err as UserError).exitCode).toBe(2);
+    expect((err as UserError).message).toContain(expected[file]);
+  });
+
+  // A few through the CLI: exit 2, one line, no stack, no output, and nothing ran.
+  it.each(['evil-system.pt', 'evil-nested.pt', 'whole-model.pt', 'truncated.pt', 'index-out-of-range.pt'])('CLI: %s', (file) => {
     const cwd = tmp();
     const out = join(cwd, 'model.json');
     const r = lgnc(['import', join(BAD, file), '-o', out, '--classes', '2'], { cwd });
