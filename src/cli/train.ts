@@ -1,0 +1,184 @@
+// `lgnc train`: train a logic gate network on a dataset and write the frozen netlist.
+// Thin: parse flags, call train(), show progress (a bar on a TTY, plain lines otherwise),
+// print the summary (or JSON).
+
+import { Command, InvalidArgumentError, Option } from 'commander';
+import cliProgress from 'cli-progress';
+import { saveNetlist, gateCount } from '../netlist/netlist.js';
+import { train, defaultRecipe, type ProgressEvent, type TrainOptions } from '../train/index.js';
+import { printJson } from './output.js';
+
+function intArg(name: string, min: number) {
+  return (v: string) => {
+    if (!/^\d+$/.test(v.trim()) || Number(v) < min) throw new InvalidArgumentError(`${name} must be a whole number >= ${min}.`);
+    return Number(v);
+  };
+}
+
+function numArg(name: string) {
+  return (v: string) => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a number > 0.`);
+    return n;
+  };
+}
+
+function widthArg(v: string): number | number[] {
+  const parts = v.split(',').map((s) => s.trim());
+  if (parts.some((p) => !/^\d+$/.test(p) || Number(p) < 1)) {
+    throw new InvalidArgumentError('give gates per layer: one number (e.g. 8000) or one per layer (e.g. 2000,2000,1000).');
+  }
+  return parts.length === 1 ? Number(parts[0]) : parts.map(Number);
+}
+
+interface Flags {
+  dataset: string;
+  output: string;
+  limit?: number;
+  label?: string;
+  test?: string;
+  testFraction?: number;
+  encoding?: string;
+  layers?: number;
+  width?: number | number[];
+  tau?: number;
+  epochs?: number;
+  batch?: number;
+  lr?: number;
+  optimizer?: 'adam' | 'adamw';
+  weightDecay?: number;
+  param?: 'softmax16';
+  init?: 'gaussian' | 'residual';
+  connect?: 'random' | 'unique';
+  seed?: number;
+  threads?: number;
+  checkpoint?: string;
+  resume?: boolean;
+  timeBudget?: number;
+  name?: string;
+  json?: boolean;
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+
+/** Progress on stderr: a bar when a person watches (TTY, not CI), else a line every ~10 s. */
+function progressReporter(json: boolean): { on: (e: ProgressEvent) => void; stop: () => void } {
+  const tty = process.stderr.isTTY && !process.env.CI;
+  let bar: cliProgress.SingleBar | null = null;
+  let lastLine = 0;
+  const say = (s: string) => process.stderr.write(s + '\n');
+  return {
+    on(e) {
+      if (e.kind === 'start') {
+        const c = e.config;
+        say(`training ${c.dataset}: ${e.trainSamples.toLocaleString('en-US')} train / ${e.testSamples.toLocaleString('en-US')} test samples, ${e.inputs} input bits (${c.encoding}), ` +
+          `${c.widths.length} layers (${c.widths.join(', ')}) = ${e.gates.toLocaleString('en-US')} gates, tau ${c.tau}, ${c.epochs} epochs, batch ${c.batch}, lr ${c.lr}, ${c.threads} thread${c.threads > 1 ? 's' : ''}` +
+          (e.resumedEpochs ? `, resuming after epoch ${e.resumedEpochs}` : ''));
+        if (e.note) say(`note: ${e.note}`);
+      } else if (e.kind === 'step') {
+        if (tty) {
+          if (!bar) {
+            bar = new cliProgress.SingleBar({
+              format: 'epoch {ep} |{bar}| {percentage}% | loss {loss} | {sps} samples/s | ETA {eta_formatted}',
+              stream: process.stderr, hideCursor: true, clearOnComplete: true, etaBuffer: 50,
+            }, cliProgress.Presets.shades_classic);
+            bar.start(e.steps, 0, { ep: '', loss: '', sps: '' });
+          }
+          bar.setTotal(e.steps);
+          bar.update(e.step, { ep: `${e.epoch + 1}/${e.epochs}`, loss: e.loss.toFixed(4), sps: Math.round(e.samplesPerSecond).toLocaleString('en-US') });
+        } else if (performance.now() - lastLine > 10_000) {
+          lastLine = performance.now();
+          say(`epoch ${e.epoch + 1}/${e.epochs}: step ${e.step}/${e.steps}, loss ${e.loss.toFixed(4)}, ${Math.round(e.samplesPerSecond).toLocaleString('en-US')} samples/s`);
+        }
+      } else {
+        bar?.stop();
+        bar = null;
+        const r = e.record;
+        say(`epoch ${r.epoch}/${e.epochs}${r.partial ? ' (cut short by --time-budget)' : ''}: loss ${r.loss.toFixed(4)}, train ${pct(r.trainAccuracy)}, ` +
+          `test soft ${pct(r.softTestAccuracy)}, frozen ${pct(r.frozenTestAccuracy)}, ${r.seconds.toFixed(1)} s`);
+      }
+      void json;
+    },
+    stop() {
+      bar?.stop();
+    },
+  };
+}
+
+export function registerTrain(program: Command): void {
+  const r = defaultRecipe;
+  program
+    .command('train')
+    .description('train a logic gate network on a dataset and write the frozen netlist (lgn-netlist v1)')
+    .requiredOption('--dataset <name>', 'mnist, fashion-mnist, monk1, monk2, monk3, or csv:PATH')
+    .option('-o, --output <file>', 'where to write the frozen netlist', 'model.json')
+    .option('--limit <n>', 'use at most n samples of each split (quick runs)', intArg('--limit', 1))
+    .option('--label <column>', 'csv: the label column, a header name or 0-based index (default: last)')
+    .option('--test <file>', 'csv: a separate test file with the same columns')
+    .option('--test-fraction <f>', 'csv without --test: share of rows held out for testing (default 0.2)', numArg('--test-fraction'))
+    .option('--encoding <enc>', 'input bits per feature: uniform:K or quantile:K thresholds (default: the dataset\'s, uniform:1 for images)')
+    .option('--layers <n>', `gate layers (default ${r.layers})`, intArg('--layers', 1))
+    .option('--width <n|list>', `gates per layer: one number, or one per layer (default ${r.width.join(',')})`, widthArg)
+    .option('--tau <t>', `Group-Sum temperature (default ${r.tau})`, numArg('--tau'))
+    .option('--epochs <n>', `passes over the training set (default ${r.epochs})`, intArg('--epochs', 0))
+    .option('--batch <n>', `samples per step (default ${r.batch})`, intArg('--batch', 1))
+    .option('--lr <rate>', `learning rate (default ${r.lr})`, numArg('--lr'))
+    .addOption(new Option('--optimizer <name>', `optimizer (default ${r.optimizer})`).choices(['adam', 'adamw']))
+    .option('--weight-decay <w>', 'AdamW decoupled weight decay (default 0.01 with adamw)', (v) => {
+      const n = Number(v);
+      if (v.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError('--weight-decay must be a number >= 0.');
+      return n;
+    })
+    .addOption(new Option('--param <name>', 'gate parametrization').choices(['softmax16']))
+    .addOption(new Option('--init <name>', `initial logits: gaussian N(0,1), or residual (op A = 5) (default ${r.init})`).choices(['gaussian', 'residual']))
+    .addOption(new Option('--connect <name>', `connections: random, or unique (every input used evenly) (default ${r.connect})`).choices(['random', 'unique']))
+    .option('--seed <n>', `random seed: connections, init, shuffling (default ${r.seed})`, intArg('--seed', 0))
+    .option('--threads <n>', 'worker threads (default: min(2, cores)); same seed + threads → same netlist', intArg('--threads', 1))
+    .option('--checkpoint <file>', 'write a checkpoint after every epoch (atomically)')
+    .option('--resume', 'continue from --checkpoint if it exists (its settings win, except --epochs and --threads)')
+    .option('--time-budget <seconds>', 'stop training after this many seconds, then freeze', numArg('--time-budget'))
+    .option('--name <name>', 'netlist name (default from dataset and sizes)')
+    .option('--json', 'print a JSON summary (with the per-epoch history) on stdout')
+    .addHelpText('after', `
+Examples:
+  $ lgnc train --dataset monk1 --width 128,128,128,16 --tau 0.5 --batch 16 --lr 0.05 --epochs 300 -o monk1.json
+  $ lgnc train --dataset mnist -o mnist-s.json              the default recipe (${r.width.join(',')} gates, ${r.epochs} epochs)
+  $ lgnc train --dataset mnist --layers 6 --width 8000 --tau 10 --epochs 20 --batch 128 --lr 0.01 --seed 1 -o mnist-6x8000.json
+  $ lgnc train --dataset mnist --limit 5000 --epochs 2 --json > summary.json
+  $ lgnc train --dataset fashion-mnist --encoding uniform:3 --checkpoint fm.ckpt --resume -o fm.json
+  $ lgnc train --dataset csv:data.csv --label class --encoding quantile:4 --width 200,100 -o model.json
+
+Progress goes to stderr (a bar on a terminal, a line every 10 s otherwise); after every
+epoch: mean loss, train accuracy, and test accuracy of the float model ("soft") and of the
+frozen netlist under the reference evaluator ("frozen"). The netlist records the encoding
+and, in "meta", the config, seed, epochs, time and accuracies.`)
+    .action(async (f: Flags) => {
+      const opts: TrainOptions = {
+        dataset: f.dataset, limit: f.limit, encoding: f.encoding, layers: f.layers, width: f.width, tau: f.tau,
+        epochs: f.epochs, batch: f.batch, lr: f.lr, optimizer: f.optimizer, weightDecay: f.weightDecay, param: f.param,
+        init: f.init, connect: f.connect, seed: f.seed, threads: f.threads, checkpoint: f.checkpoint, resume: f.resume,
+        timeBudget: f.timeBudget, name: f.name,
+        csv: f.label !== undefined || f.test !== undefined || f.testFraction !== undefined ? { label: f.label, testFile: f.test, testFraction: f.testFraction } : undefined,
+      };
+      const progress = progressReporter(!!f.json);
+      let res;
+      try {
+        res = await train(opts, progress.on);
+      } finally {
+        progress.stop();
+      }
+      saveNetlist(f.output, res.netlist);
+      const gates = gateCount(res.netlist);
+      if (f.json) {
+        return printJson({
+          ok: true, output: f.output, dataset: res.config.dataset, gates, inputs: res.netlist.inputs, classes: res.netlist.output.classes,
+          epochs: res.history.length, softTestAccuracy: res.softTestAccuracy, frozenTestAccuracy: res.frozenTestAccuracy,
+          trainSeconds: res.trainSeconds, wallSeconds: res.wallSeconds, gateSamplesPerSecond: Math.round(res.gateSamplesPerSecond),
+          config: res.config, history: res.history,
+        });
+      }
+      process.stdout.write(`wrote ${f.output}: ${gates.toLocaleString('en-US')} gates, frozen test accuracy ${pct(res.frozenTestAccuracy)} ` +
+        `(soft ${pct(res.softTestAccuracy)}), ${res.history.length} epochs in ${res.trainSeconds.toFixed(1)} s ` +
+        `(${(res.gateSamplesPerSecond / 1e6).toFixed(1)} M gate-samples/s)\n`);
+    });
+}

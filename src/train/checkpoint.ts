@@ -1,0 +1,78 @@
+// Checkpoints: everything needed to continue training exactly where it stopped: the config,
+// the encoding, finished epochs, Adam's step count, the history, and the arrays (connections,
+// logits, Adam moments). Softmax and coefficients are recomputed from the logits on load,
+// the same function the update applies, so a resumed run continues bit-identically.
+// Layout: "LGNCKPT1\n", uint32 LE header length, JSON header, padding to 4, then a, b
+// (int32), logits, m, v (float32). Written atomically after every epoch.
+
+import { UserError } from '../util/errors.js';
+import { readFileOrFail, writeFileAtomic } from '../util/files.js';
+import type { ThresholdEncoding } from '../netlist/netlist.js';
+import type { TrainConfig } from './config.js';
+import type { State } from './state.js';
+
+const MAGIC = 'LGNCKPT1\n';
+
+export interface EpochRecord {
+  epoch: number;
+  /** Mean training loss over the epoch's steps. */
+  loss: number;
+  /** Soft (float model) accuracy on the training batches as they were trained. */
+  trainAccuracy: number;
+  softTestAccuracy: number;
+  frozenTestAccuracy: number;
+  /** Training seconds so far (evaluation excluded). */
+  seconds: number;
+  /** The epoch was cut short by the time budget. */
+  partial?: boolean;
+}
+
+export interface CheckpointHeader {
+  format: 'lgnc-checkpoint';
+  version: 1;
+  config: TrainConfig;
+  encoding: ThresholdEncoding;
+  epochsDone: number;
+  step: number;
+  trainSeconds: number;
+  history: EpochRecord[];
+}
+
+export function writeCheckpoint(path: string, h: CheckpointHeader, st: State): void {
+  const json = Buffer.from(JSON.stringify(h));
+  const len = Buffer.alloc(4);
+  len.writeUInt32LE(json.length);
+  const head = MAGIC.length + 4 + json.length;
+  const bytes = (a: Int32Array | Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+  // Shared memory cannot be handed to the file system directly: copy each array.
+  const parts = [Buffer.from(MAGIC), len, json, Buffer.alloc((4 - (head % 4)) % 4), ...[st.a, st.b, st.logits, st.m, st.v].map((a) => Buffer.from(bytes(a)))];
+  writeFileAtomic(path, Buffer.concat(parts));
+}
+
+export function readCheckpointHeader(path: string): { header: CheckpointHeader; body: Buffer; offset: number } {
+  const buf = readFileOrFail(path, 'checkpoint');
+  const bad = (why: string) => new UserError(`${path}: not a usable lgnc checkpoint (${why}). Delete it or point --checkpoint elsewhere.`);
+  if (buf.toString('latin1', 0, MAGIC.length) !== MAGIC) throw bad('bad magic');
+  let header: CheckpointHeader;
+  try {
+    const n = buf.readUInt32LE(MAGIC.length);
+    header = JSON.parse(buf.toString('utf8', MAGIC.length + 4, MAGIC.length + 4 + n));
+    const head = MAGIC.length + 4 + n;
+    return { header, body: buf, offset: head + ((4 - (head % 4)) % 4) };
+  } catch (err) {
+    throw bad(`header: ${(err as Error).message}`);
+  }
+}
+
+/** Copies the checkpoint's arrays into the state (whose shape must match the header). */
+export function loadCheckpointArrays(path: string, body: Buffer, offset: number, st: State): void {
+  const G = st.gates;
+  const need = offset + 8 * G + 3 * 64 * G;
+  if (body.length !== need) throw new UserError(`${path}: checkpoint is truncated or does not match its header (${body.length} bytes, expected ${need}). Delete it and train again.`);
+  let off = offset;
+  for (const arr of [st.a, st.b, st.logits, st.m, st.v]) {
+    const n = arr.byteLength;
+    new Uint8Array(arr.buffer, arr.byteOffset, n).set(body.subarray(off, off + n));
+    off += n;
+  }
+}

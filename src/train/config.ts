@@ -1,0 +1,160 @@
+// Training options: what a caller may give, the defaults, the exported default recipe, and
+// the checks that turn bad values into messages naming the flag and the fix.
+
+import { availableParallelism } from 'node:os';
+import type { CsvOptions } from '../data/csv.js';
+import { UserError } from '../util/errors.js';
+import type { Connect } from './connect.js';
+import type { Init } from './init.js';
+
+export interface TrainOptions {
+  /** mnist, fashion-mnist, monk1..3, csv:PATH */
+  dataset: string;
+  /** Keep at most this many samples of each split. */
+  limit?: number;
+  csv?: CsvOptions;
+  /** uniform:K or quantile:K; default: the dataset's own. */
+  encoding?: string;
+  layers?: number;
+  /** Gates per layer: one number for every layer, or one per layer. */
+  width?: number | number[];
+  tau?: number;
+  epochs?: number;
+  batch?: number;
+  lr?: number;
+  optimizer?: 'adam' | 'adamw';
+  /** AdamW's decoupled weight decay (ignored by adam). */
+  weightDecay?: number;
+  param?: 'softmax16';
+  init?: Init;
+  connect?: Connect;
+  seed?: number;
+  threads?: number;
+  /** Checkpoint file, written atomically after every epoch. */
+  checkpoint?: string;
+  /** Continue from the checkpoint when it exists. */
+  resume?: boolean;
+  /** Stop training after this many seconds (checked after every step). */
+  timeBudget?: number;
+  /** Netlist name; default from the dataset and sizes. */
+  name?: string;
+}
+
+export interface TrainConfig {
+  dataset: string;
+  limit: number | null;
+  encoding: string;
+  widths: number[];
+  tau: number;
+  epochs: number;
+  batch: number;
+  lr: number;
+  optimizer: 'adam' | 'adamw';
+  weightDecay: number;
+  param: 'softmax16';
+  init: Init;
+  connect: Connect;
+  seed: number;
+  threads: number;
+}
+
+/**
+ * The default recipe: a small MNIST model that trains in a few minutes on 2 cores and, once
+ * compiled (popcount, argmax and a serial shell included), fits an iCE40 HX8K.
+ */
+export const defaultRecipe = {
+  dataset: 'mnist',
+  encoding: 'uniform:1',
+  layers: 4,
+  width: [2000, 2000, 2000, 1000],
+  tau: 4,
+  epochs: 10,
+  batch: 128,
+  lr: 0.01,
+  optimizer: 'adam',
+  weightDecay: 0,
+  param: 'softmax16',
+  init: 'gaussian',
+  connect: 'unique',
+  seed: 1,
+} as const satisfies TrainOptions;
+
+/** Width of every layer when only --layers is given. */
+const DEFAULT_UNIFORM_WIDTH = 2000;
+
+export const DEFAULTS = {
+  layers: defaultRecipe.layers,
+  width: defaultRecipe.width as readonly number[] as number[],
+  tau: defaultRecipe.tau,
+  epochs: defaultRecipe.epochs,
+  batch: defaultRecipe.batch,
+  lr: defaultRecipe.lr,
+  optimizer: defaultRecipe.optimizer,
+  weightDecay: defaultRecipe.weightDecay,
+  param: defaultRecipe.param,
+  init: defaultRecipe.init,
+  connect: defaultRecipe.connect,
+  seed: defaultRecipe.seed,
+};
+
+export function defaultThreads(): number {
+  return Math.max(1, Math.min(2, availableParallelism()));
+}
+
+function check(ok: boolean, flag: string, value: unknown, fix: string): void {
+  if (!ok) throw new UserError(`${flag} ${JSON.stringify(value)}: ${fix}`);
+}
+
+const isInt = (x: unknown, min: number) => typeof x === 'number' && Number.isInteger(x) && x >= min;
+
+/** Fills defaults and checks every value; `classes` and `datasetEncoding` come from the data. */
+export function resolveConfig(o: TrainOptions, classes: number, datasetEncoding: string): TrainConfig {
+  let widths: number[];
+  if (Array.isArray(o.width)) {
+    widths = o.width;
+    if (o.layers !== undefined && o.layers !== widths.length) {
+      throw new UserError(`--layers ${o.layers} does not match --width ${widths.join(',')} (${widths.length} widths): give one width per layer or a single width.`);
+    }
+  } else if (o.width === undefined && o.layers === undefined) {
+    widths = DEFAULTS.width;
+  } else {
+    const layers = o.layers ?? DEFAULTS.layers;
+    check(isInt(layers, 1), '--layers', layers, 'must be a whole number >= 1.');
+    widths = new Array(layers).fill(o.width ?? DEFAULT_UNIFORM_WIDTH);
+  }
+  widths.forEach((w) => check(isInt(w, 1), '--width', w, 'every width must be a whole number of gates >= 1.'));
+  const last = widths[widths.length - 1];
+  if (last % classes !== 0) {
+    throw new UserError(`--width: the last layer has ${last} gates, not divisible by the ${classes} classes of ${o.dataset}: Group-Sum needs an equal block per class (e.g. ${Math.max(classes, Math.round(last / classes) * classes)}).`);
+  }
+  const c: TrainConfig = {
+    dataset: o.dataset,
+    limit: o.limit ?? null,
+    encoding: o.encoding ?? datasetEncoding,
+    widths,
+    tau: o.tau ?? DEFAULTS.tau,
+    epochs: o.epochs ?? DEFAULTS.epochs,
+    batch: o.batch ?? DEFAULTS.batch,
+    lr: o.lr ?? DEFAULTS.lr,
+    optimizer: o.optimizer ?? DEFAULTS.optimizer,
+    weightDecay: o.weightDecay ?? (o.optimizer === 'adamw' ? 0.01 : DEFAULTS.weightDecay),
+    param: o.param ?? DEFAULTS.param,
+    init: o.init ?? DEFAULTS.init,
+    connect: o.connect ?? DEFAULTS.connect,
+    seed: o.seed ?? DEFAULTS.seed,
+    threads: o.threads ?? defaultThreads(),
+  };
+  check(typeof c.tau === 'number' && c.tau > 0 && Number.isFinite(c.tau), '--tau', c.tau, 'the Group-Sum temperature must be a number > 0 (e.g. 10).');
+  check(isInt(c.epochs, 0), '--epochs', c.epochs, 'must be a whole number >= 0.');
+  check(isInt(c.batch, 1) && c.batch <= 65536, '--batch', c.batch, 'must be a whole number in 1..65536 (e.g. 128).');
+  check(c.lr > 0 && Number.isFinite(c.lr), '--lr', c.lr, 'the learning rate must be a number > 0 (e.g. 0.01).');
+  check(c.optimizer === 'adam' || c.optimizer === 'adamw', '--optimizer', c.optimizer, 'use adam or adamw.');
+  check(c.weightDecay >= 0 && Number.isFinite(c.weightDecay), '--weight-decay', c.weightDecay, 'must be a number >= 0.');
+  check(c.param === 'softmax16', '--param', c.param, 'the parametrization must be softmax16.');
+  check(c.init === 'gaussian' || c.init === 'residual', '--init', c.init, 'use gaussian or residual.');
+  check(c.connect === 'random' || c.connect === 'unique', '--connect', c.connect, 'use random or unique.');
+  check(isInt(c.seed, 0) && c.seed < 2 ** 32, '--seed', c.seed, 'must be a whole number in 0..4294967295.');
+  check(isInt(c.threads, 1) && c.threads <= 64, '--threads', c.threads, 'must be a whole number in 1..64.');
+  if (o.timeBudget !== undefined) check(o.timeBudget > 0, '--time-budget', o.timeBudget, 'must be a number of seconds > 0.');
+  return c;
+}

@@ -1,0 +1,160 @@
+// The work one thread does, on the shared state (state.ts). Thread w of T takes:
+//   - in a training step, samples [⌊wB/T⌋, ⌊(w+1)B/T⌋) of the batch: gather inputs, forward,
+//     Group-Sum loss, backward, its own coefficient gradients (dcoef row w);
+//   - after a barrier, gates [⌊wG/T⌋, ⌊(w+1)G/T⌋): sum the T gradient rows in thread order,
+//     logit gradients, Adam/AdamW, new softmax and coefficients.
+// The split depends only on T, and sums run in a fixed order, so the same seed and thread
+// count give bit-identical results. Every buffer is allocated once per thread.
+
+import { coefficientsOf, logitGradient } from './softmax16.js';
+import { backwardLayer, classScores, forwardLayer, softmaxLoss } from './kernels.js';
+import { barrier, CMD, CTL, PAR, type State } from './state.js';
+
+export interface ThreadWork {
+  /** Runs the command in ctl[CMD]; returns false on QUIT. */
+  run(): boolean;
+}
+
+export function threadWork(st: State, w: number): ThreadWork {
+  const T = st.threads;
+  const L = st.shape.widths.length;
+  const N = st.shape.inputs;
+  const C = st.shape.classes;
+  const widths = st.shape.widths;
+  const lastW = widths[L - 1];
+  const maxW = Math.max(N, ...widths);
+  const cap = Math.max(Math.ceil(st.maxBatch / T), st.evalChunk);
+  const x = new Float32Array(N * cap);
+  const acts = widths.map((W) => new Float32Array(W * cap));
+  const g0 = new Float32Array(maxW * cap);
+  const g1 = new Float32Array(maxW * cap);
+  const scores = new Float64Array(C * cap);
+  const labels = new Int32Array(cap);
+  const pred = new Int32Array(cap);
+  const idx = new Int32Array(cap);
+  const res = new Float64Array(2);
+  const myDcoef = st.dcoef.subarray(w * st.gates * 4, (w + 1) * st.gates * 4);
+  const p = new Float64Array(16);
+  const dz = new Float64Array(16);
+
+  /** x[i * B + s] = input bit i of sample idx[s]; labels[s] its label. */
+  function gather(bits: Uint32Array, words: number, ys: Int32Array, B: number): void {
+    for (let s = 0; s < B; s++) {
+      const n = idx[s];
+      const word = n >>> 5;
+      const sh = n & 31;
+      for (let i = 0; i < N; i++) x[i * B + s] = (bits[i * words + word] >>> sh) & 1;
+      labels[s] = ys[n];
+    }
+  }
+
+  function forward(coef: Float32Array, B: number): void {
+    let prev: Float32Array = x;
+    for (let l = 0; l < L; l++) {
+      forwardLayer(prev, acts[l], B, st.a, st.b, coef, st.offsets[l], widths[l]);
+      prev = acts[l];
+    }
+  }
+
+  function trainStep(): void {
+    const B = st.par[PAR.BATCH];
+    const s0 = Math.floor((w * B) / T);
+    const Bw = Math.floor(((w + 1) * B) / T) - s0;
+    for (let s = 0; s < Bw; s++) idx[s] = st.batchIdx[s0 + s];
+    gather(st.trainBits, st.trainWords, st.trainY, Bw);
+    forward(st.coef, Bw);
+    res.fill(0);
+    classScores(acts[L - 1], lastW, Bw, C, scores);
+    let gout = g0;
+    let gin = g1;
+    softmaxLoss(scores, Bw, C, st.par[PAR.TAU], labels, res, null, gout, lastW, 1 / B);
+    st.results[2 * w] = res[0];
+    st.results[2 * w + 1] = res[1];
+    myDcoef.fill(0);
+    for (let l = L - 1; l >= 0; l--) {
+      const prev = l > 0 ? acts[l - 1] : x;
+      if (l > 0) gin.fill(0, 0, widths[l - 1] * Bw);
+      backwardLayer(prev, gout, l > 0 ? gin : null, Bw, st.a, st.b, st.coef, myDcoef, st.offsets[l], widths[l]);
+      const t = gout;
+      gout = gin;
+      gin = t;
+    }
+  }
+
+  function update(): void {
+    const G = st.gates;
+    const gA = Math.floor((w * G) / T);
+    const gB = Math.floor(((w + 1) * G) / T);
+    const par = st.par;
+    const lr = par[PAR.LR], b1 = par[PAR.BETA1], b2 = par[PAR.BETA2], eps = par[PAR.EPS];
+    const decay = 1 - lr * par[PAR.WD];
+    const bc1 = par[PAR.BC1], bc2 = par[PAR.BC2];
+    const { logits, probs, coef, m, v, dcoef } = st;
+    const stride = G * 4;
+    for (let g = gA; g < gB; g++) {
+      let d1 = 0, da = 0, db = 0, dab = 0;
+      for (let t = 0, o = 4 * g; t < T; t++, o += stride) {
+        d1 += dcoef[o];
+        da += dcoef[o + 1];
+        db += dcoef[o + 2];
+        dab += dcoef[o + 3];
+      }
+      for (let i = 0; i < 16; i++) p[i] = probs[16 * g + i];
+      logitGradient(p, d1, da, db, dab, dz);
+      for (let i = 0, k = 16 * g; i < 16; i++, k++) {
+        const gr = dz[i];
+        const mk = (m[k] = b1 * m[k] + (1 - b1) * gr);
+        const vk = (v[k] = b2 * v[k] + (1 - b2) * gr * gr);
+        logits[k] = logits[k] * decay - (lr * (mk / bc1)) / (Math.sqrt(vk / bc2) + eps);
+      }
+      refreshGate(st, g, p);
+    }
+  }
+
+  function evaluate(): void {
+    const par = st.par;
+    const test = par[PAR.EVAL_SET] === 1;
+    const from = par[PAR.EVAL_FROM];
+    const count = par[PAR.EVAL_COUNT];
+    const coef = par[PAR.EVAL_HARD] === 1 ? st.hard : st.coef;
+    const bits = test ? st.testBits : st.trainBits;
+    const words = test ? st.testWords : st.trainWords;
+    const ys = test ? st.testY : st.trainY;
+    const lo = from + Math.floor((w * count) / T);
+    const hi = from + Math.floor(((w + 1) * count) / T);
+    res.fill(0);
+    for (let c0 = lo; c0 < hi; c0 += st.evalChunk) {
+      const B = Math.min(st.evalChunk, hi - c0);
+      for (let s = 0; s < B; s++) idx[s] = c0 + s;
+      gather(bits, words, ys, B);
+      forward(coef, B);
+      classScores(acts[L - 1], lastW, B, C, scores);
+      for (let s = 0; s < B; s++) {
+        for (let c = 0; c < C; c++) st.evalScores[(c0 - from + s) * C + c] = scores[c * B + s];
+      }
+      softmaxLoss(scores, B, C, par[PAR.TAU], labels, res, pred, null, lastW, 1);
+      st.evalPred.set(pred.subarray(0, B), c0 - from);
+    }
+    st.results[2 * w] = res[0];
+    st.results[2 * w + 1] = res[1];
+  }
+
+  return {
+    run(): boolean {
+      const cmd = st.ctl[CTL.CMD];
+      if (cmd === CMD.QUIT) return false;
+      if (cmd === CMD.STEP) {
+        trainStep();
+        barrier(st.ctl, T);
+        update();
+      } else if (cmd === CMD.EVAL) evaluate();
+      return true;
+    },
+  };
+}
+
+/** Softmax and coefficients of gate g from its current logits (p: scratch of 16). */
+export function refreshGate(st: State, g: number, p: Float64Array): void {
+  coefficientsOf(st.logits, st.coef, g, p);
+  for (let i = 0; i < 16; i++) st.probs[16 * g + i] = p[i];
+}

@@ -1,0 +1,6 @@
+// The trainer's public face: train(options, onProgress) → { netlist, history, ... }, the
+// default recipe, and the pieces tests and benches drive directly.
+
+export { train, createTrainer, netlistAccuracy, type TrainResult, type Trainer, type ProgressEvent } from './trainer.js';
+export { defaultRecipe, resolveConfig, defaultThreads, type TrainOptions, type TrainConfig } from './config.js';
+export type { EpochRecord } from './checkpoint.js';

@@ -1,0 +1,131 @@
+// The trainer's state in shared memory, so worker threads read and write it in place:
+// connections, logits, softmax probabilities, coefficients, Adam moments, per-thread
+// coefficient gradients, the encoded data, and a small control block. `allocState` makes
+// the buffers (main thread); `attachState` builds the typed views over them (any thread).
+
+export interface Shape {
+  inputs: number;
+  widths: number[];
+  classes: number;
+}
+
+/** What crosses to a worker: numbers and SharedArrayBuffers only. */
+export interface StateBuffers {
+  shape: Shape;
+  threads: number;
+  /** Largest batch of a training step. */
+  maxBatch: number;
+  /** Samples per thread per forward in evaluation. */
+  evalChunk: number;
+  trainCount: number;
+  testCount: number;
+  sab: Record<(typeof SAB_NAMES)[number], SharedArrayBuffer>;
+}
+
+const SAB_NAMES = [
+  'a', 'b', 'logits', 'probs', 'coef', 'hard', 'm', 'v', 'dcoef', 'ctl', 'par', 'results',
+  'batchIdx', 'trainBits', 'trainY', 'testBits', 'testY', 'evalPred', 'evalScores',
+] as const;
+
+export interface State extends Omit<StateBuffers, 'sab'> {
+  buffers: StateBuffers;
+  gates: number;
+  /** offsets[l] = global index of layer l's first gate; offsets[L] = gates. */
+  offsets: number[];
+  a: Int32Array;
+  b: Int32Array;
+  logits: Float32Array;
+  /** softmax of logits, kept from the last coefficient update for the backward pass. */
+  probs: Float32Array;
+  coef: Float32Array;
+  /** Coefficients of the frozen (argmax) ops, for discrete evaluation. */
+  hard: Float32Array;
+  m: Float32Array;
+  v: Float32Array;
+  /** threads × gates × 4. */
+  dcoef: Float32Array;
+  ctl: Int32Array;
+  par: Float64Array;
+  /** threads × 2: loss sum, correct count. */
+  results: Float64Array;
+  batchIdx: Int32Array;
+  trainBits: Uint32Array;
+  trainWords: number;
+  trainY: Int32Array;
+  testBits: Uint32Array;
+  testWords: number;
+  testY: Int32Array;
+  evalPred: Int32Array;
+  evalScores: Float32Array;
+}
+
+/** Indices into ctl. */
+export const CTL = { COUNT: 0, GEN: 1, CMD: 2 } as const;
+/** Indices into par. */
+export const PAR = {
+  BATCH: 0, LR: 1, BETA1: 2, BETA2: 3, EPS: 4, WD: 5, BC1: 6, BC2: 7, TAU: 8,
+  EVAL_SET: 9, EVAL_FROM: 10, EVAL_COUNT: 11, EVAL_HARD: 12,
+} as const;
+export const CMD = { STEP: 1, EVAL: 2, QUIT: 3 } as const;
+
+export function allocState(
+  shape: Shape, threads: number, maxBatch: number, trainCount: number, testCount: number, evalChunk = 256,
+): State {
+  const G = shape.widths.reduce((s, w) => s + w, 0);
+  const N = shape.inputs;
+  const words = (n: number) => Math.ceil(n / 32);
+  const bytes: Record<(typeof SAB_NAMES)[number], number> = {
+    a: 4 * G, b: 4 * G, logits: 64 * G, probs: 64 * G, coef: 16 * G, hard: 16 * G, m: 64 * G, v: 64 * G,
+    dcoef: 16 * G * threads, ctl: 4 * 16, par: 8 * 16, results: 8 * 2 * threads, batchIdx: 4 * maxBatch,
+    trainBits: 4 * N * words(trainCount), trainY: 4 * trainCount, testBits: 4 * N * words(testCount), testY: 4 * testCount,
+    evalPred: 4 * testCount + 4 * trainCount, evalScores: 4 * shape.classes * Math.max(testCount, trainCount),
+  };
+  const sab = Object.fromEntries(SAB_NAMES.map((k) => [k, new SharedArrayBuffer(Math.max(8, bytes[k]))])) as StateBuffers['sab'];
+  return attachState({ shape, threads, maxBatch, evalChunk, trainCount, testCount, sab });
+}
+
+export function attachState(buf: StateBuffers): State {
+  const { shape, sab } = buf;
+  const offsets = [0];
+  for (const w of shape.widths) offsets.push(offsets[offsets.length - 1] + w);
+  return {
+    ...buf,
+    buffers: buf,
+    gates: offsets[offsets.length - 1],
+    offsets,
+    a: new Int32Array(sab.a),
+    b: new Int32Array(sab.b),
+    logits: new Float32Array(sab.logits),
+    probs: new Float32Array(sab.probs),
+    coef: new Float32Array(sab.coef),
+    hard: new Float32Array(sab.hard),
+    m: new Float32Array(sab.m),
+    v: new Float32Array(sab.v),
+    dcoef: new Float32Array(sab.dcoef),
+    ctl: new Int32Array(sab.ctl),
+    par: new Float64Array(sab.par),
+    results: new Float64Array(sab.results),
+    batchIdx: new Int32Array(sab.batchIdx),
+    trainBits: new Uint32Array(sab.trainBits),
+    trainWords: Math.ceil(buf.trainCount / 32),
+    trainY: new Int32Array(sab.trainY),
+    testBits: new Uint32Array(sab.testBits),
+    testWords: Math.ceil(buf.testCount / 32),
+    testY: new Int32Array(sab.testY),
+    evalPred: new Int32Array(sab.evalPred),
+    evalScores: new Float32Array(sab.evalScores),
+  };
+}
+
+/** Every thread meets here; the last to arrive releases the others. */
+export function barrier(ctl: Int32Array, n: number): void {
+  if (n === 1) return;
+  const gen = Atomics.load(ctl, CTL.GEN);
+  if (Atomics.add(ctl, CTL.COUNT, 1) === n - 1) {
+    Atomics.store(ctl, CTL.COUNT, 0);
+    Atomics.add(ctl, CTL.GEN, 1);
+    Atomics.notify(ctl, CTL.GEN);
+  } else {
+    while (Atomics.load(ctl, CTL.GEN) === gen) Atomics.wait(ctl, CTL.GEN, gen);
+  }
+}

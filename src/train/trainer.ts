@@ -1,0 +1,288 @@
+// The training loop and its programmatic API:
+//   train(options, onProgress) → { netlist, history, summary }
+// Loads and encodes the data, builds the model in shared memory, runs epochs of shuffled
+// mini-batches through the thread pool, evaluates after every epoch (soft accuracy: the
+// float model; frozen accuracy: the frozen netlist under the reference evaluator on the
+// encoded test split), checkpoints, and returns the frozen netlist.
+
+import { existsSync } from 'node:fs';
+import { encode, encodedBits, fitEncoding, parseEncoding } from '../data/encoding.js';
+import { loadDataset } from '../data/load.js';
+import type { Dataset } from '../data/dataset.js';
+import { evaluateNetlist, type BitSlices } from '../netlist/evaluate.js';
+import { gateCount, type Netlist, type ThresholdEncoding } from '../netlist/netlist.js';
+import { mulberry32 } from '../netlist/vectors.js';
+import { UserError } from '../util/errors.js';
+import { loadCheckpointArrays, readCheckpointHeader, writeCheckpoint, type EpochRecord } from './checkpoint.js';
+import { resolveConfig, type TrainConfig, type TrainOptions } from './config.js';
+import { connectLayer } from './connect.js';
+import { refreshGate } from './engine.js';
+import { freezeNetlist, setHardCoefficients } from './freeze.js';
+import { initLogits } from './init.js';
+import { Pool, type AdamParams } from './pool.js';
+import { allocState, type State } from './state.js';
+
+export type ProgressEvent =
+  | { kind: 'start'; config: TrainConfig; gates: number; inputs: number; trainSamples: number; testSamples: number; resumedEpochs: number; note?: string }
+  | { kind: 'step'; epoch: number; epochs: number; step: number; steps: number; loss: number; samplesPerSecond: number; seconds: number }
+  | { kind: 'epoch'; record: EpochRecord; epochs: number };
+
+export interface TrainResult {
+  netlist: Netlist;
+  history: EpochRecord[];
+  config: TrainConfig;
+  softTestAccuracy: number;
+  frozenTestAccuracy: number;
+  trainSeconds: number;
+  wallSeconds: number;
+  /** Gate-samples per second of training steps (forward + backward + update). */
+  gateSamplesPerSecond: number;
+}
+
+/** A model on its data, ready to step: what train() drives, and what tests poke at. */
+export interface Trainer {
+  config: TrainConfig;
+  data: Dataset;
+  encoding: ThresholdEncoding;
+  st: State;
+  pool: Pool;
+  testSlices: BitSlices;
+  /** Optimizer steps taken so far. */
+  step: number;
+  /** Runs one epoch (or until `stopAt` on performance.now()); returns loss, accuracy, steps, whether cut short. */
+  runEpoch(epoch: number, onStep?: (step: number, steps: number, lossSum: number, samples: number) => void, stopAt?: number): { loss: number; trainAccuracy: number; partial: boolean; samples: number };
+  /** Float-model accuracy on the test split. */
+  softAccuracy(): number;
+  /** The trainer's own discrete forward (argmax ops) on the test split: predictions and scores. */
+  discrete(): { predictions: Int32Array; scores: Float32Array; accuracy: number };
+  freeze(meta: Record<string, unknown>, name?: string): Netlist;
+  close(): Promise<void>;
+}
+
+const ADAM = { beta1: 0.9, beta2: 0.999, eps: 1e-8 };
+
+function shapeName(c: TrainConfig): string {
+  const w = c.widths;
+  const sizes = w.every((x) => x === w[0]) ? `${w.length}x${w[0]}` : w.join('_');
+  return `${c.dataset.replace(/^csv:.*[\\/]/, 'csv_')}_${sizes}`.replace(/[^A-Za-z0-9_]+/g, '_');
+}
+
+/** Fisher–Yates order of the training set for one epoch; depends only on seed and epoch. */
+function epochOrder(order: Int32Array, seed: number, epoch: number): void {
+  for (let i = 0; i < order.length; i++) order[i] = i;
+  const rand = mulberry32((seed ^ Math.imul(epoch + 1, 0x9e3779b1)) >>> 0);
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    const t = order[i];
+    order[i] = order[j];
+    order[j] = t;
+  }
+}
+
+export async function createTrainer(o: TrainOptions, configOverride?: TrainConfig): Promise<Trainer> {
+  const data = loadDataset(o.dataset, { limit: o.limit, csv: o.csv });
+  const config = configOverride ?? resolveConfig(o, data.classes, data.defaultEncoding);
+  if (data.train.count === 0 || data.test.count === 0) throw new UserError(`dataset ${o.dataset}: a split is empty; need training and test samples.`);
+  const encoding = fitEncoding(parseEncoding(config.encoding), data);
+  const inputs = encodedBits(encoding);
+  if (inputs === 0) throw new UserError(`--encoding ${config.encoding}: gives no input bits on ${o.dataset} (every feature constant?). Try uniform:K.`);
+  const trainSlices = encode(encoding, data.train.x, data.train.count);
+  const testSlices = encode(encoding, data.test.x, data.test.count);
+  const shape = { inputs, widths: config.widths, classes: data.classes };
+  const st = allocState(shape, config.threads, config.batch, data.train.count, data.test.count);
+  st.trainBits.set(trainSlices.data);
+  st.trainY.set(data.train.y);
+  st.testBits.set(testSlices.data);
+  st.testY.set(data.test.y);
+  // Connections and logits from the seed: one generator per concern, so changing one
+  // option does not reshuffle the other.
+  const rand = mulberry32(config.seed);
+  let prev = inputs;
+  config.widths.forEach((W, l) => {
+    const { a, b } = connectLayer(config.connect, prev, W, rand);
+    st.a.set(a, st.offsets[l]);
+    st.b.set(b, st.offsets[l]);
+    prev = W;
+  });
+  initLogits(config.init, st.logits, (config.seed ^ 0x5bd1e995) >>> 0);
+  refreshAll(st);
+  const pool = new Pool(st);
+  await pool.start();
+  const order = new Int32Array(data.train.count);
+  const adam: AdamParams = { ...ADAM, lr: config.lr, weightDecay: config.optimizer === 'adamw' ? config.weightDecay : 0 };
+
+  const trainer: Trainer = {
+    config, data, encoding, st, pool, testSlices, step: 0,
+    runEpoch(epoch, onStep, stopAt = Infinity) {
+      epochOrder(order, config.seed, epoch);
+      const n = order.length;
+      const steps = Math.ceil(n / config.batch);
+      let lossSum = 0, correct = 0, samples = 0, partial = false;
+      for (let s = 0; s < steps; s++) {
+        const B = Math.min(config.batch, n - s * config.batch);
+        st.batchIdx.set(order.subarray(s * config.batch, s * config.batch + B));
+        trainer.step++;
+        const r = pool.step(B, config.tau, trainer.step, adam);
+        lossSum += r.lossSum;
+        correct += r.correct;
+        samples += B;
+        onStep?.(s + 1, steps, lossSum, samples);
+        if (performance.now() >= stopAt && s + 1 < steps) {
+          partial = true;
+          break;
+        }
+      }
+      return { loss: lossSum / samples, trainAccuracy: correct / samples, partial, samples };
+    },
+    softAccuracy() {
+      return pool.evaluate('test', 0, data.test.count, false, config.tau).correct / data.test.count;
+    },
+    discrete() {
+      setHardCoefficients(st);
+      const r = pool.evaluate('test', 0, data.test.count, true, config.tau);
+      return {
+        predictions: st.evalPred.slice(0, data.test.count),
+        scores: st.evalScores.slice(0, data.test.count * data.classes),
+        accuracy: r.correct / data.test.count,
+      };
+    },
+    freeze(meta, name) {
+      return freezeNetlist(st, name ?? shapeName(config), encoding, config.tau, meta);
+    },
+    close: () => pool.close(),
+  };
+  return trainer;
+}
+
+function refreshAll(st: State): void {
+  const p = new Float64Array(16);
+  for (let g = 0; g < st.gates; g++) refreshGate(st, g, p);
+}
+
+/** Accuracy of a netlist under the reference evaluator on encoded samples. */
+export function netlistAccuracy(net: Netlist, x: BitSlices, labels: Int32Array): number {
+  const { predictions } = evaluateNetlist(net, x);
+  let ok = 0;
+  for (let s = 0; s < x.count; s++) if (predictions[s] === labels[s]) ok++;
+  return ok / x.count;
+}
+
+/** Trains as the options say; the frozen netlist carries the encoding and a full `meta`. */
+export async function train(o: TrainOptions, onProgress: (e: ProgressEvent) => void = () => {}): Promise<TrainResult> {
+  const wall0 = performance.now();
+  let config: TrainConfig | undefined;
+  let resumed: ReturnType<typeof readCheckpointHeader> | null = null;
+  let note: string | undefined;
+  if (o.resume && !o.checkpoint) throw new UserError('--resume needs --checkpoint FILE: the file to continue from.');
+  if (o.resume && o.checkpoint) {
+    if (existsSync(o.checkpoint)) {
+      resumed = readCheckpointHeader(o.checkpoint);
+      const h = resumed.header;
+      if (h.config.dataset !== o.dataset) {
+        throw new UserError(`${o.checkpoint}: checkpoint was trained on ${h.config.dataset}, not ${o.dataset}. Use the same --dataset or another --checkpoint.`);
+      }
+      // The checkpoint's config wins, except how long and on how many threads to run.
+      config = { ...h.config, epochs: o.epochs ?? h.config.epochs, threads: o.threads ?? h.config.threads };
+    } else note = `no checkpoint at ${o.checkpoint} yet: starting from scratch`;
+  }
+  const t = await createTrainer({ ...o, limit: config ? config.limit ?? undefined : o.limit }, config);
+  try {
+    return run(t, o, resumed, note, wall0, onProgress);
+  } catch (err) {
+    await t.pool.terminate();
+    throw err;
+  } finally {
+    await t.close();
+  }
+}
+
+function run(
+  t: Trainer, o: TrainOptions, resumed: ReturnType<typeof readCheckpointHeader> | null, note: string | undefined,
+  wall0: number, onProgress: (e: ProgressEvent) => void,
+): TrainResult {
+  const { config, st, data } = t;
+  let history: EpochRecord[] = [];
+  let epochsDone = 0;
+  let trainSeconds = 0;
+  if (resumed && o.checkpoint) {
+    const h = resumed.header;
+    if (JSON.stringify(h.encoding) !== JSON.stringify(t.encoding)) {
+      throw new UserError(`${o.checkpoint}: the encoding fitted now differs from the checkpoint's (did the data change?). Delete the checkpoint to start over.`);
+    }
+    loadCheckpointArrays(o.checkpoint, resumed.body, resumed.offset, st);
+    refreshAll(st);
+    history = h.history;
+    epochsDone = h.epochsDone;
+    trainSeconds = h.trainSeconds;
+    t.step = h.step;
+  }
+  onProgress({ kind: 'start', config, gates: st.gates, inputs: st.shape.inputs, trainSamples: data.train.count, testSamples: data.test.count, resumedEpochs: epochsDone, note });
+  const gatesTimesSamples = st.gates;
+  let stepSamples = 0;
+  let stepSeconds = 0;
+  const budgetLeft = () => (o.timeBudget === undefined ? Infinity : o.timeBudget - trainSeconds);
+  let stopped = false;
+  for (let epoch = epochsDone; epoch < config.epochs && !stopped; epoch++) {
+    const t0 = performance.now();
+    const stopAt = t0 + budgetLeft() * 1000;
+    let lastReport = 0;
+    const r = t.runEpoch(epoch, (step, steps, lossSum, samples) => {
+      const now = performance.now();
+      if (now - lastReport < 200 && step < steps) return;
+      lastReport = now;
+      const secs = (now - t0) / 1000;
+      onProgress({ kind: 'step', epoch, epochs: config.epochs, step, steps, loss: lossSum / samples, samplesPerSecond: samples / secs, seconds: trainSeconds + secs });
+    }, stopAt);
+    const secs = (performance.now() - t0) / 1000;
+    trainSeconds += secs;
+    stepSeconds += secs;
+    stepSamples += r.samples;
+    const soft = t.softAccuracy();
+    const frozen = netlistAccuracy(t.freeze({}), t.testSlices, data.test.y);
+    const record: EpochRecord = {
+      epoch: epoch + 1, loss: r.loss, trainAccuracy: r.trainAccuracy, softTestAccuracy: soft, frozenTestAccuracy: frozen,
+      seconds: trainSeconds, ...(r.partial ? { partial: true } : {}),
+    };
+    history.push(record);
+    epochsDone = epoch + 1;
+    if (o.checkpoint) {
+      writeCheckpoint(o.checkpoint, { format: 'lgnc-checkpoint', version: 1, config, encoding: t.encoding, epochsDone, step: t.step, trainSeconds, history }, st);
+    }
+    onProgress({ kind: 'epoch', record, epochs: config.epochs });
+    if (r.partial || budgetLeft() <= 0) stopped = true;
+  }
+  const last = history[history.length - 1];
+  const soft = last ? last.softTestAccuracy : t.softAccuracy();
+  const wallSeconds = (performance.now() - wall0) / 1000;
+  const meta = {
+    trainer: 'lgnc train',
+    dataset: config.dataset,
+    limit: config.limit,
+    trainSamples: data.train.count,
+    testSamples: data.test.count,
+    encoding: config.encoding,
+    config: { ...config, layers: config.widths.length },
+    seed: config.seed,
+    threads: config.threads,
+    epochs: epochsDone,
+    steps: t.step,
+    stoppedByTimeBudget: stopped && epochsDone < config.epochs,
+    trainSeconds: round(trainSeconds, 2),
+    wallSeconds: round(wallSeconds, 2),
+    softTestAccuracy: soft,
+    frozenTestAccuracy: 0,
+    history,
+  };
+  const netlist = t.freeze(meta, o.name);
+  // The reported frozen accuracy is the written netlist's, under the reference evaluator.
+  meta.frozenTestAccuracy = netlistAccuracy(netlist, encode(netlist.encoding!, data.test.x, data.test.count), data.test.y);
+  return {
+    netlist, history, config, softTestAccuracy: soft, frozenTestAccuracy: meta.frozenTestAccuracy, trainSeconds, wallSeconds,
+    gateSamplesPerSecond: stepSeconds > 0 ? (gateCount(netlist) * stepSamples) / stepSeconds : 0,
+  };
+}
+
+function round(x: number, digits: number): number {
+  const k = 10 ** digits;
+  return Math.round(x * k) / k;
+}

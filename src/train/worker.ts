@@ -1,0 +1,16 @@
+// A training worker thread: attaches to the shared state and runs commands until QUIT.
+// The main thread is thread 0; workers are threads 1..T-1 (pool.ts).
+
+import { parentPort, workerData } from 'node:worker_threads';
+import { threadWork } from './engine.js';
+import { attachState, barrier, type StateBuffers } from './state.js';
+
+const { buffers, index } = workerData as { buffers: StateBuffers; index: number };
+const st = attachState(buffers);
+const work = threadWork(st, index);
+parentPort!.postMessage('ready');
+for (;;) {
+  barrier(st.ctl, st.threads); // start of a command
+  if (!work.run()) break;
+  barrier(st.ctl, st.threads); // end of a command
+}

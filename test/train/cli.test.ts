@@ -1,0 +1,86 @@
+// `lgnc train` as a user runs it: help with examples, a trained netlist on disk whose
+// reported accuracy the reference evaluator confirms, JSON summary, and clear errors.
+
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { encode } from '../../src/data/encoding.js';
+import { loadDataset } from '../../src/data/load.js';
+import { evaluateNetlist } from '../../src/netlist/evaluate.js';
+import { loadNetlist } from '../../src/netlist/netlist.js';
+import { lgnc } from '../helpers/cli.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'lgnc-train-cli-'));
+
+describe('lgnc train (CLI)', () => {
+  it('--help explains the flags with examples', () => {
+    const r = lgnc(['train', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Examples:/);
+    expect(r.stdout).toMatch(/\$ lgnc train --dataset mnist --layers 6 --width 8000 --tau 10/);
+    for (const flag of ['--dataset', '--encoding', '--checkpoint', '--resume', '--limit', '--threads', '--json']) expect(r.stdout).toContain(flag);
+  });
+
+  it('trains MONK-2, writes a valid netlist; --json reports what the reference evaluator confirms', () => {
+    const out = join(tmp, 'monk2.json');
+    const r = lgnc(['train', '--dataset', 'monk2', '--width', '64,64,16', '--tau', '1', '--batch', '16', '--lr', '0.05', '--epochs', '20', '--threads', '1', '-o', out, '--json']);
+    expect(r.code).toBe(0);
+    const s = JSON.parse(r.stdout);
+    expect(s).toMatchObject({ ok: true, output: out, dataset: 'monk2', gates: 144, inputs: 17, classes: 2, epochs: 20 });
+    expect(s.history).toHaveLength(20);
+    expect(r.stderr).toMatch(/epoch 20\/20: loss [\d.]+, train [\d.]+%, test soft [\d.]+%, frozen [\d.]+%/);
+    const net = loadNetlist(out);
+    const d = loadDataset('monk2');
+    const pred = evaluateNetlist(net, encode(net.encoding!, d.test.x, d.test.count)).predictions;
+    const acc = pred.reduce((n, p, i) => n + (p === d.test.y[i] ? 1 : 0), 0) / d.test.count;
+    expect(s.frozenTestAccuracy).toBe(acc);
+    expect(net.meta).toMatchObject({ trainer: 'lgnc train', dataset: 'monk2', encoding: 'uniform:1', seed: 1, epochs: 20, frozenTestAccuracy: acc });
+    expect(lgnc(['check', out]).code).toBe(0);
+  });
+
+  it('trains on a CSV file with a quantile encoding', () => {
+    const csv = join(tmp, 'xor.csv');
+    const rows = ['u,v,label'];
+    for (let i = 0; i < 200; i++) {
+      const u = ((i * 37) % 100) / 100;
+      const v = ((i * 61) % 100) / 100;
+      rows.push(`${u},${v},${(u > 0.5) !== (v > 0.5) ? 'odd' : 'even'}`);
+    }
+    writeFileSync(csv, rows.join('\n'));
+    const out = join(tmp, 'xor.json');
+    const r = lgnc(['train', '--dataset', `csv:${csv}`, '--label', 'label', '--encoding', 'quantile:3', '--width', '32,8', '--tau', '1', '--batch', '8', '--lr', '0.05', '--epochs', '40', '--threads', '1', '-o', out]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/wrote .*xor\.json: 40 gates, frozen test accuracy/);
+    const net = loadNetlist(out);
+    expect(net.encoding!.features).toBe(2);
+    expect(net.inputs).toBe(6);
+    expect(net.meta!.frozenTestAccuracy).toBeGreaterThan(0.8);
+  });
+
+  it.each([
+    [['--dataset', 'cifar'], /unknown dataset "cifar": use one of mnist/],
+    [['--dataset', 'monk1', '--epochs', 'many'], /--epochs must be a whole number >= 0/],
+    [['--dataset', 'monk1', '--width', '10,0'], /give gates per layer/],
+    [['--dataset', 'monk1', '--width', '15'], /last layer has 15 gates, not divisible by the 2 classes of monk1/],
+    [['--dataset', 'monk1', '--layers', '2', '--width', '10,10,10'], /--layers 2 does not match --width 10,10,10/],
+    [['--dataset', 'monk1', '--encoding', 'thermo:3'], /expected uniform:K or quantile:K/],
+    [['--dataset', 'monk1', '--init', 'zeros'], /argument 'zeros' is invalid/],
+    [['--dataset', 'monk1', '--resume'], /--resume needs --checkpoint FILE/],
+    [['--dataset', 'csv:/nonexistent/data.csv'], /\/nonexistent\/data\.csv: no such CSV file/],
+    [['--dataset', 'monk1', '--tau', '-1'], /--tau must be a number > 0/],
+  ])('bad input %j: exit 2, one clear line, no stack trace', (args, msg) => {
+    const r = lgnc(['train', ...args, '-o', join(tmp, 'never.json')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(msg);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('a corrupt checkpoint is refused with the fix', () => {
+    const ck = join(tmp, 'bad.ckpt');
+    writeFileSync(ck, 'not a checkpoint');
+    const r = lgnc(['train', '--dataset', 'monk1', '--checkpoint', ck, '--resume', '-o', join(tmp, 'x.json')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/bad\.ckpt: not a usable lgnc checkpoint \(bad magic\)\. Delete it/);
+  });
+});

@@ -1,0 +1,126 @@
+// Analytic gradients against central finite differences, in float64 through the same kernels
+// the trainer runs: one gate layer (inputs and logits), and the Group-Sum softmax loss.
+
+import { describe, expect, it } from 'vitest';
+import { backwardLayer, classScores, forwardLayer, softmaxLoss } from '../../src/train/kernels.js';
+import { coefficients, coefficientsOf, logitGradient } from '../../src/train/softmax16.js';
+import { mulberry32 } from '../../src/netlist/vectors.js';
+
+const B = 5;
+const N = 6;
+const widths = [8, 6];
+const classes = 3;
+const tau = 1.7;
+
+function setup(seed: number) {
+  const rand = mulberry32(seed);
+  const x = Float64Array.from({ length: N * B }, () => rand());
+  const G = widths[0] + widths[1];
+  const logits = Float64Array.from({ length: G * 16 }, () => 2 * (rand() - 0.5) * 2);
+  const a = new Int32Array(G);
+  const b = new Int32Array(G);
+  let prev = N;
+  let g = 0;
+  for (const W of widths) {
+    for (let j = 0; j < W; j++, g++) {
+      a[g] = Math.floor(rand() * prev);
+      b[g] = Math.floor(rand() * prev);
+    }
+    prev = W;
+  }
+  const labels = Int32Array.from({ length: B }, () => Math.floor(rand() * classes));
+  return { x, logits, a, b, labels, G };
+}
+
+type Net = ReturnType<typeof setup>;
+
+/** Mean loss over the batch (the trainer's objective). */
+function loss(n: Net, x = n.x, logits = n.logits): number {
+  const coef = new Float64Array(n.G * 4);
+  coefficients(logits, coef, 0, n.G);
+  const h = new Float64Array(widths[0] * B);
+  const out = new Float64Array(widths[1] * B);
+  forwardLayer(x, h, B, n.a, n.b, coef, 0, widths[0]);
+  forwardLayer(h, out, B, n.a, n.b, coef, widths[0], widths[1]);
+  const scores = new Float64Array(classes * B);
+  const res = new Float64Array(2);
+  classScores(out, widths[1], B, classes, scores);
+  softmaxLoss(scores, B, classes, tau, n.labels, res, null, null, widths[1], 1);
+  return res[0] / B;
+}
+
+/** Gradients w.r.t. the inputs and the logits, by the trainer's backward path. */
+function gradients(n: Net) {
+  const coef = new Float64Array(n.G * 4);
+  const probs = new Float64Array(n.G * 16);
+  const p = new Float64Array(16);
+  for (let g = 0; g < n.G; g++) {
+    coefficientsOf(n.logits, coef, g, p);
+    probs.set(p, 16 * g);
+  }
+  const h = new Float64Array(widths[0] * B);
+  const out = new Float64Array(widths[1] * B);
+  forwardLayer(n.x, h, B, n.a, n.b, coef, 0, widths[0]);
+  forwardLayer(h, out, B, n.a, n.b, coef, widths[0], widths[1]);
+  const scores = new Float64Array(classes * B);
+  const res = new Float64Array(2);
+  const gout = new Float64Array(widths[1] * B);
+  classScores(out, widths[1], B, classes, scores);
+  softmaxLoss(scores, B, classes, tau, n.labels, res, null, gout, widths[1], 1 / B);
+  const dcoef = new Float64Array(n.G * 4);
+  const gh = new Float64Array(widths[0] * B);
+  const gx = new Float64Array(N * B);
+  backwardLayer(h, gout, gh, B, n.a, n.b, coef, dcoef, widths[0], widths[1]);
+  backwardLayer(n.x, gh, gx, B, n.a, n.b, coef, dcoef, 0, widths[0]);
+  const dlogits = new Float64Array(n.G * 16);
+  const dz = new Float64Array(16);
+  for (let g = 0; g < n.G; g++) {
+    logitGradient(probs.subarray(16 * g, 16 * g + 16), dcoef[4 * g], dcoef[4 * g + 1], dcoef[4 * g + 2], dcoef[4 * g + 3], dz);
+    dlogits.set(dz, 16 * g);
+  }
+  return { gx, dlogits, gout, out };
+}
+
+function numeric(f: (v: Float64Array) => number, v: Float64Array, i: number, h = 1e-5): number {
+  const keep = v[i];
+  v[i] = keep + h;
+  const up = f(v);
+  v[i] = keep - h;
+  const down = f(v);
+  v[i] = keep;
+  return (up - down) / (2 * h);
+}
+
+describe('gradients match finite differences', () => {
+  it.each([1, 2, 3])('two gate layers + Group-Sum loss, seed %i: every logit and every input', (seed) => {
+    const n = setup(seed);
+    const { gx, dlogits } = gradients(n);
+    for (let i = 0; i < n.logits.length; i++) {
+      expect(dlogits[i]).toBeCloseTo(numeric((v) => loss(n, n.x, v), n.logits, i), 7);
+    }
+    for (let i = 0; i < n.x.length; i++) {
+      expect(gx[i]).toBeCloseTo(numeric((v) => loss(n, v, n.logits), n.x, i), 7);
+    }
+    // Not vacuous: the gradients are not all zero.
+    expect(Math.max(...dlogits.map(Math.abs))).toBeGreaterThan(1e-3);
+  });
+
+  it('Group-Sum softmax loss: d loss / d output for every output and sample', () => {
+    const rand = mulberry32(7);
+    const W = 9;
+    const out = Float64Array.from({ length: W * B }, () => rand());
+    const labels = Int32Array.from({ length: B }, (_, s) => s % classes);
+    const lossOf = (o: Float64Array) => {
+      const scores = new Float64Array(classes * B);
+      const res = new Float64Array(2);
+      classScores(o, W, B, classes, scores);
+      softmaxLoss(scores, B, classes, tau, labels, res, null, null, W, 1);
+      return res[0] / B;
+    };
+    const scores = new Float64Array(classes * B);
+    const gout = new Float64Array(W * B);
+    classScores(out, W, B, classes, scores);
+    softmaxLoss(scores, B, classes, tau, labels, new Float64Array(2), null, gout, W, 1 / B);
+    for (let i = 0; i < out.length; i++) expect(gout[i]).toBeCloseTo(numeric(lossOf, out, i), 8);
+  });
+});
