@@ -7,11 +7,12 @@ import { UserError } from '../util/errors.js';
 import { registerCheck } from './check.js';
 import { registerEval } from './eval.js';
 import { registerImport } from './import.js';
+import { registerTrain } from './train.js';
 import { registerVerify } from './verify.js';
 import { LGNC_VERSION } from './version.js';
 
 /** The subcommands, in the order `lgnc --help` lists them. */
-const commands: ((program: Command) => void)[] = [registerCheck, registerEval, registerImport, registerVerify];
+const commands: ((program: Command) => void)[] = [registerCheck, registerEval, registerImport, registerVerify, registerTrain];
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -27,6 +28,7 @@ Examples:
   $ lgnc check model.json                      validate a netlist and summarize it
   $ lgnc eval model.json --vectors v.txt       predictions and scores per input vector
   $ lgnc import model.pt -o model.json --classes 10   a difflogic PyTorch checkpoint → netlist
+  $ lgnc train --dataset mnist -o model.json   train a gate network, write the frozen netlist
   $ lgnc verify --build build/                 simulate the Verilog (Verilator), compare with the netlist
 
 Exit codes: 0 ok, 1 a check failed, 2 bad input or usage.`);
