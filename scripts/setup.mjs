@@ -32,6 +32,7 @@ if (!existsSync(installed) || statSync(installed).mtimeMs < statSync(lock).mtime
 const APT = [
   [{ cmd: 'verilator' }, 'verilator', 'lgnc verify (simulation of the emitted Verilog)'],
   [{ path: '/usr/bin/chromium' }, 'chromium', 'the test that renders build/report.html'],
+  [{ path: '/usr/share/datasets/fashion-mnist' }, 'dataset-fashion-mnist', 'lgnc train --dataset fashion-mnist'],
 ];
 
 const has = (probe) => (probe.cmd ? spawnSync('sh', ['-c', `command -v ${probe.cmd}`]).status === 0 : existsSync(probe.path));
