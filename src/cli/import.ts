@@ -35,8 +35,8 @@ export function registerImport(program: Command): void {
     .addHelpText('after', `
 Checkpoint layout (difflogic keeps the connections outside state_dict, so save them beside it):
   torch.save({'model': model.state_dict(),
-              'indices': [(l.indices[0], l.indices[1]) for l in model if hasattr(l, 'indices')],
-              'inputs': 784, 'classes': 10, 'tau': 10}, 'model.pt')
+              'indices': [l.indices for l in model if hasattr(l, 'indices')],
+              'inputs': 784, 'classes': 10, 'tau': 10.0}, 'model.pt')
 Registered buffers "<layer>.indices" ([2, gates]) are read too. Only tensors, dicts, lists and
 numbers are read from the pickle; anything else (a pickled model class, os.system, …) is refused.
 

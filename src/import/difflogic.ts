@@ -242,7 +242,7 @@ function findIndices(sd: Dict, extras: Dict | null, layerKeys: string[], fail: (
     if (both !== undefined) pairs.push(pairOf(both, `${prefix}indices`, fail));
     else if (a instanceof TensorRef && b instanceof TensorRef) pairs.push([a, b]);
     else {
-      return fail(`no connection indices for ${key}: difflogic keeps them outside state_dict. Save them next to it:\n  torch.save({'model': model.state_dict(), 'indices': [(l.indices[0], l.indices[1]) for l in model if hasattr(l, 'indices')]}, 'model.pt')\n(see "Trained with difflogic?" in the README)`);
+      return fail(`no connection indices for ${key}: difflogic keeps them outside state_dict. Save them next to it:\n  torch.save({'model': model.state_dict(), 'indices': [l.indices for l in model if hasattr(l, 'indices')]}, 'model.pt')\n(see "Trained with difflogic?" in the README)`);
     }
   }
   return { pairs, from: 'state-dict buffers' };

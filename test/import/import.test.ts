@@ -54,7 +54,7 @@ function evaluate(path: string, exp: Expected) {
 
 describe('lgnc import: fixture checkpoints match PyTorch eval mode', () => {
   it('has the fixtures the script makes', () => {
-    expect(FIXTURES.sort()).toEqual(['difflogic-buffers', 'difflogic-known-ops', 'difflogic-strided', 'difflogic-trained', 'iwp-sigmoid', 'iwp-sin']);
+    expect(FIXTURES.sort()).toEqual(['difflogic-buffers', 'difflogic-known-ops', 'difflogic-strided', 'difflogic-trained', 'iwp-sigmoid', 'iwp-sin', 'iwp-small-logits']);
   });
 
   it.each(FIXTURES)('%s: predictions and scores equal the stored PyTorch ones', (name) => {
@@ -146,6 +146,12 @@ describe('lgnc import: options and what the checkpoint does not say', () => {
     const out = join(tmp(), 'wrong.json');
     expect(lgnc(['import', join(DIR, 'iwp-sigmoid.pt'), '-o', out, '--activation', 'sin']).code).toBe(0);
     expect(evaluate(out, exp).predictions).not.toEqual(exp.predictions);
+  });
+
+  it('iwp: no --activation needed when sin and sigmoid agree on every gate', () => {
+    const { r } = importFixture('iwp-small-logits', ['--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ format: 'iwp', activationFrom: 'not needed' });
   });
 
   it('iwp: a logit whose activation is exactly 0.5 gives 1, as PyTorch eval (act >= 0.5) does; warned', () => {

@@ -35,7 +35,7 @@ interface Entry {
 }
 
 /** A minimal ZIP writer for the tests: stored or deflated entries, optionally ZIP64 records. */
-function makeZip(entries: Entry[], opts: { deflate?: boolean; zip64?: boolean } = {}): Uint8Array {
+function makeZip(entries: Entry[], opts: { deflate?: boolean; zip64?: boolean; align?: boolean } = {}): Uint8Array {
   const parts: Buffer[] = [];
   const central: Buffer[] = [];
   let off = 0;
@@ -49,6 +49,14 @@ function makeZip(entries: Entry[], opts: { deflate?: boolean; zip64?: boolean } 
     local.writeUInt32LE(body.length, 18);
     local.writeUInt32LE(e.data.length, 22);
     local.writeUInt16LE(name.length, 26);
+    // torch 2.x pads the local extra field ("FB" records) so each storage starts 64-byte aligned.
+    const pad = opts.align ? (64 - ((off + 30 + name.length + 4) % 64)) % 64 : 0;
+    const localExtra = Buffer.alloc(opts.align ? 4 + pad : 0);
+    if (opts.align) {
+      localExtra.writeUInt16LE(0x4246, 0);
+      localExtra.writeUInt16LE(pad, 2);
+    }
+    local.writeUInt16LE(localExtra.length, 28);
     const extra = opts.zip64 ? Buffer.alloc(28) : Buffer.alloc(0);
     if (opts.zip64) {
       extra.writeUInt16LE(1, 0);
@@ -67,8 +75,8 @@ function makeZip(entries: Entry[], opts: { deflate?: boolean; zip64?: boolean } 
     cd.writeUInt16LE(extra.length, 30);
     cd.writeUInt32LE(opts.zip64 ? 0xffffffff : off, 42);
     central.push(cd, name, extra);
-    parts.push(local, name, body);
-    off += local.length + name.length + body.length;
+    parts.push(local, name, localExtra, body);
+    off += local.length + name.length + localExtra.length + body.length;
   }
   const cdBuf = Buffer.concat(central);
   const tail: Buffer[] = [];
@@ -102,10 +110,10 @@ function entriesOf(bytes: Uint8Array): Entry[] {
 }
 
 describe('zip reader', () => {
-  it('reads deflated and ZIP64 archives to the same netlist as the stored original', () => {
+  it('reads deflated, ZIP64 and 64-byte-aligned archives to the same netlist as the stored original', () => {
     const ref = importCheckpoint(TRAINED, 'x.pt', OPTS).netlist;
     const entries = entriesOf(TRAINED);
-    for (const opts of [{ deflate: true }, { zip64: true }, { deflate: true, zip64: true }]) {
+    for (const opts of [{ deflate: true }, { zip64: true }, { deflate: true, zip64: true }, { align: true }]) {
       expect(importCheckpoint(makeZip(entries, opts), 'x.pt', OPTS).netlist).toEqual(ref);
     }
   });
