@@ -6,13 +6,14 @@ import { Command, CommanderError } from 'commander';
 import { UserError } from '../util/errors.js';
 import { registerCheck } from './check.js';
 import { registerEval } from './eval.js';
+import { registerCompile } from './compile.js';
 import { registerImport } from './import.js';
 import { registerTrain } from './train.js';
 import { registerVerify } from './verify.js';
 import { LGNC_VERSION } from './version.js';
 
 /** The subcommands, in the order `lgnc --help` lists them. */
-const commands: ((program: Command) => void)[] = [registerCheck, registerEval, registerImport, registerVerify, registerTrain];
+const commands: ((program: Command) => void)[] = [registerCheck, registerEval, registerImport, registerCompile, registerVerify, registerTrain];
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
 Examples:
   $ lgnc check model.json                      validate a netlist and summarize it
   $ lgnc eval model.json --vectors v.txt       predictions and scores per input vector
+  $ lgnc compile model.json -o build/          Verilog core + build manifest (--pipeline K)
   $ lgnc import model.pt -o model.json --classes 10   a difflogic PyTorch checkpoint → netlist
   $ lgnc train --dataset mnist -o model.json   train a gate network, write the frozen netlist
   $ lgnc verify --build build/                 simulate the Verilog (Verilator), compare with the netlist

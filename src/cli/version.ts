@@ -1,7 +1,3 @@
-// lgnc's version, read from package.json (emitted headers and reports record it).
+// lgnc's version (the single reader lives in util/version.ts so emit/ can use it too).
 
-import { readFileSync } from 'node:fs';
-
-export const LGNC_VERSION: string = JSON.parse(
-  readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
-).version;
+export { LGNC_VERSION } from '../util/version.js';

@@ -1,0 +1,83 @@
+// `lgnc compile MODEL -o DIR`: netlist → optimized gate IR → Verilog, plus the build manifest.
+
+import type { Command } from 'commander';
+import { compileToDir, type BuildManifest } from '../emit/build.js';
+import { UserError } from '../util/errors.js';
+import { keyValues, printJson, table } from './output.js';
+
+interface CompileCliOptions {
+  out: string;
+  top?: string;
+  pipeline?: string;
+  opt: boolean;
+  json?: boolean;
+}
+
+export function registerCompile(program: Command): void {
+  program
+    .command('compile')
+    .description('compile a netlist to synthesizable Verilog: optimize the gate IR, build popcount and argmax trees, write <top>.v, <top>.json (build manifest) and <top>.ir.json')
+    .argument('<model>', 'netlist JSON file (lgn-netlist v1)')
+    .option('-o, --out <dir>', 'build folder to write into', 'build')
+    .option('--top <name>', 'Verilog module (and file) name (default: the netlist name, sanitized)')
+    .option('--pipeline <levels>', 'register every <levels> gate levels (adds clk, in_valid, out_valid; one result per clock)')
+    .option('--no-opt', 'skip the optimization passes: emit the network gate for gate (for comparison)')
+    .option('--json', 'print the build manifest as JSON')
+    .addHelpText('after', `
+Examples:
+  $ lgnc compile model.json -o build/                 combinational core build/<name>.v
+  $ lgnc compile model.json -o build/ --pipeline 4    registers every 4 gate levels
+  $ lgnc compile model.json -o build/ --no-opt        the unoptimized network, for comparison
+  $ lgnc compile model.json -o build/ --top core --json | jq .stats.lut4Estimate
+
+The LUT4 estimate is a greedy cut-based mapping of the gates (no synthesis run);
+\`lgnc synth\` reports the real count.`)
+    .action((model: string, opts: CompileCliOptions) => {
+      const pipeline = parsePipeline(opts.pipeline);
+      const quiet = opts.json || !!process.env.CI || !process.stderr.isTTY;
+      const t0 = performance.now();
+      const timings: Record<string, number> = {};
+      const m = compileToDir(model, opts.out, {
+        top: opts.top,
+        pipeline,
+        optimize: opts.opt,
+        timings,
+        onPhase: quiet ? undefined : (p) => process.stderr.write(`lgnc compile: ${p}…\n`),
+      });
+      const ms = performance.now() - t0;
+      if (opts.json) return printJson({ ok: true, dir: opts.out, ...m, compileMs: Math.round(ms), timingsMs: timings });
+      printReport(m, opts.out, ms);
+    });
+}
+
+function parsePipeline(v: string | undefined): number | null {
+  if (v === undefined) return null;
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n < 1) throw new UserError(`--pipeline ${v}: give a whole number of gate levels per stage, 1 or more (e.g. --pipeline 4)`);
+  return n;
+}
+
+function printReport(m: BuildManifest, dir: string, ms: number): void {
+  const s = m.stats;
+  const out = process.stdout;
+  out.write(`${m.model}: compiled to module ${m.top} in ${(ms / 1000).toFixed(2)} s\n\n`);
+  out.write(keyValues([
+    ['gates', `${fmt(s.netlistGates)} in the netlist → ${fmt(s.networkGates)} network gates${m.optimized ? '' : ' (--no-opt)'}`],
+    ['design', `${fmt(s.gates)} gates: network ${fmt(s.gatesByRegion.network)}, popcount ${fmt(s.gatesByRegion.popcount)}, argmax ${fmt(s.gatesByRegion.argmax)}`],
+    ['removed', m.optimized ? `${pct(s.netlistGates - s.networkGates, s.netlistGates)} of the netlist gates` : 'nothing (--no-opt)'],
+    ['levels', s.levels],
+    ['popcount', `${m.classes} × ${fmt(m.outputsPerClass)} outputs → ${m.scoreWidth}-bit scores: ${fmt(s.popcount.fullAdders)} full adders, ${fmt(s.popcount.halfAdders)} half adders`],
+    ['LUT4 (est.)', `${fmt(s.lut4Estimate)} (iCE40: HX1K 1,280, UP5K 5,280, HX8K 7,680 logic cells)`],
+    ['timing', m.pipeline.every === null ? 'combinational (latency 0)' : `pipelined every ${m.pipeline.every} levels: latency ${m.pipeline.latency} cycles, ${fmt(s.registers)} register bits, one result per clock`],
+  ]));
+  if (s.passes.length) {
+    out.write('\npasses\n');
+    out.write(table(['phase', 'pass', 'runs', 'before', 'after', 'removed', 'added'],
+      s.passes.map((p) => [p.phase, p.pass, p.runs, p.before, p.after, p.removed, p.added])));
+  }
+  const base = dir.replace(/\/+$/, '');
+  out.write(`\nwrote ${base}/${m.verilog}, ${base}/${m.top}.json (manifest), ${base}/${m.ir}\n`);
+}
+
+const fmt = (n: number) => n.toLocaleString('en-US');
+const pct = (n: number, d: number) => `${((100 * n) / Math.max(1, d)).toFixed(1)}%`;

@@ -1,0 +1,286 @@
+// The compile step as a library call: netlist file → build folder (the build contract).
+// compileToDir writes DIR/<top>.v (the core module), DIR/<top>.json (the build manifest,
+// format "lgnc-build") and DIR/<top>.ir.json (the optimized IR), atomically, and returns the
+// manifest. Before writing anything it checks the lowered IR against the reference evaluator
+// on random vectors, so a compiler bug stops the build instead of producing wrong hardware.
+// readBuildManifest finds and validates the manifest in a build folder for verify/synth/flow.
+
+import { createHash } from 'node:crypto';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { evaluateNetlist } from '../netlist/evaluate.js';
+import { gateCount, parseNetlist, type Netlist } from '../netlist/netlist.js';
+import { randomVectors } from '../netlist/vectors.js';
+import { evaluateIr } from '../ir/evaluate.js';
+import { irFromNetlist } from '../ir/from-netlist.js';
+import { classWidth, depth, REGION_NAMES, scoreWidth, type Ir } from '../ir/ir.js';
+import { optimize, type PassRun } from '../ir/passes/index.js';
+import { UserError } from '../util/errors.js';
+import { readFileOrFail, writeFileAtomic } from '../util/files.js';
+import { LGNC_VERSION } from '../util/version.js';
+import { estimateLut4 } from './lut-estimate.js';
+import { isVerilogIdentifier, verilogIdentifier } from './names.js';
+import { emitVerilog } from './verilog.js';
+
+export interface CompileOptions {
+  /** Module (and file) name; default: the netlist name, sanitized. */
+  top?: string;
+  /** Gate levels per pipeline stage; null/undefined: combinational. */
+  pipeline?: number | null;
+  /** Run the optimization passes (default true). */
+  optimize?: boolean;
+  /** Called at the start of each phase (for progress lines on big netlists). */
+  onPhase?: (phase: string) => void;
+  /** Filled with milliseconds per phase (kept out of the manifest, which is deterministic). */
+  timings?: Record<string, number>;
+}
+
+/** One row of the pass table: a pass's runs within one phase, summed. */
+export interface PassSummary {
+  phase: PassRun['phase'];
+  pass: string;
+  runs: number;
+  before: number;
+  after: number;
+  removed: number;
+  added: number;
+}
+
+export interface CompileStats {
+  /** Gates of the source netlist. */
+  netlistGates: number;
+  /** Network gates after the network passes (before lowering). */
+  networkGates: number;
+  /** Gates of the emitted design, in total and per region. */
+  gates: number;
+  gatesByRegion: Record<(typeof REGION_NAMES)[number], number>;
+  /** Logic depth of the emitted design in gate levels. */
+  levels: number;
+  popcount: { fullAdders: number; halfAdders: number };
+  lut4Estimate: number;
+  /** Pipeline register bits (0 when combinational). */
+  registers: number;
+  rounds: { network: number; design: number };
+  passes: PassSummary[];
+}
+
+export interface BuildManifest {
+  format: 'lgnc-build';
+  version: 1;
+  top: string;
+  verilog: string;
+  ir: string;
+  model: string;
+  modelSha256: string;
+  inputs: number;
+  classes: number;
+  outputsPerClass: number;
+  scoreWidth: number;
+  classWidth: number;
+  pipeline: { every: number | null; latency: number };
+  optimized: boolean;
+  stats: CompileStats;
+  lgncVersion: string;
+}
+
+/** Per (phase, pass) totals, in the order the passes first ran. */
+export function summarizeRuns(runs: PassRun[]): PassSummary[] {
+  const rows = new Map<string, PassSummary>();
+  for (const r of runs) {
+    const key = `${r.phase}/${r.pass}`;
+    const row = rows.get(key);
+    if (!row) rows.set(key, { phase: r.phase, pass: r.pass, runs: 1, before: r.before, after: r.after, removed: r.removed, added: r.added });
+    else {
+      row.runs++;
+      row.after = r.after;
+      row.removed += r.removed;
+      row.added += r.added;
+    }
+  }
+  return [...rows.values()];
+}
+
+function gatesByRegion(ir: Ir): CompileStats['gatesByRegion'] {
+  const n = [0, 0, 0];
+  for (let g = 0; g < ir.gates; g++) n[ir.region[g]]++;
+  return { network: n[0], popcount: n[1], argmax: n[2] };
+}
+
+/** Checks the lowered IR against the reference evaluator; a mismatch is a compiler bug. */
+export function selfCheck(net: Netlist, ir: Ir, vectors = 256, seed = 0x1c0ffee): void {
+  const x = randomVectors(net.inputs, vectors, seed);
+  const want = evaluateNetlist(net, x);
+  const got = evaluateIr(ir, x);
+  for (let i = 0; i < want.scores.length; i++) {
+    if (want.scores[i] !== got.scores[i]) throw new Error(`compiler self-check failed: score mismatch at vector ${Math.floor(i / net.output.classes)} class ${i % net.output.classes} (a bug in lgnc; please report it)`);
+  }
+  for (let s = 0; s < want.count; s++) {
+    if (want.predictions[s] !== got.predictions[s]) throw new Error(`compiler self-check failed: class mismatch at vector ${s} (a bug in lgnc; please report it)`);
+  }
+}
+
+/** The IR as plain JSON text: one line per array, so a million gates stay readable. */
+export function formatIr(ir: Ir): string {
+  const arr = (a: ArrayLike<number> | null) => (a === null ? 'null' : JSON.stringify(Array.from(a)));
+  return [
+    '{',
+    '  "format": "lgnc-ir",',
+    '  "version": 1,',
+    `  "name": ${JSON.stringify(ir.name)},`,
+    `  "inputs": ${ir.inputs},`,
+    `  "classes": ${ir.classes},`,
+    `  "outputsPerClass": ${ir.outputsPerClass},`,
+    `  "scoreWidth": ${scoreWidth(ir.outputsPerClass)},`,
+    `  "classWidth": ${classWidth(ir.classes)},`,
+    '  "literals": "lit = 2*node + inverted; node 0 is FALSE (lit 1 is TRUE), node 1+i is input x[i], gate g is node 1+inputs+g; a gate reads only lower nodes",',
+    '  "ops": "op 0..15 is the truth table: output for (A, B) is bit 3-(2A+B), as in the lgn-netlist gate table",',
+    `  "regions": ${JSON.stringify(REGION_NAMES)},`,
+    `  "gates": ${ir.gates},`,
+    `  "a": ${arr(ir.a.subarray(0, ir.gates))},`,
+    `  "b": ${arr(ir.b.subarray(0, ir.gates))},`,
+    `  "op": ${arr(ir.op.subarray(0, ir.gates))},`,
+    `  "region": ${arr(ir.region.subarray(0, ir.gates))},`,
+    `  "scores": ${arr(ir.scores)},`,
+    `  "classId": ${arr(ir.classId)}`,
+    '}',
+    '',
+  ].join('\n');
+}
+
+function headerLines(m: Omit<BuildManifest, 'stats'>, s: CompileStats, modelName: string): string[] {
+  const lines = [
+    `${m.verilog}: module ${m.top}, generated by lgnc ${m.lgncVersion}. Do not edit; recompile instead.`,
+    `model: ${modelName} (netlist "${m.model.split(/[\\/]/).pop()}")`,
+    `model sha256: ${m.modelSha256}`,
+    `interface: x[${m.inputs - 1}:0] in; scores[${m.classes * m.scoreWidth - 1}:0] out (${m.classes} classes x ${m.scoreWidth} bits, class c at [c*${m.scoreWidth} +: ${m.scoreWidth}]); class_id[${m.classWidth - 1}:0] out (argmax, ties to the lowest class)`,
+    m.pipeline.every === null
+      ? 'timing: combinational (latency 0)'
+      : `timing: pipelined, registers every ${m.pipeline.every} gate levels; clk, in_valid, out_valid; latency ${m.pipeline.latency} cycles, one result per clock`,
+    `optimized: ${m.optimized ? 'yes' : 'no (--no-opt: the network gate for gate)'}`,
+    `gates: ${s.netlistGates} in the netlist -> ${s.gates} emitted (network ${s.gatesByRegion.network}, popcount ${s.gatesByRegion.popcount}, argmax ${s.gatesByRegion.argmax}); ${s.levels} levels`,
+    `popcount: ${s.popcount.fullAdders} full adders, ${s.popcount.halfAdders} half adders; estimated iCE40 LUT4s: ${s.lut4Estimate}`,
+  ];
+  if (s.passes.length) {
+    lines.push('', 'passes (phase, pass, runs: gates removed / added, gates after):');
+    for (const p of s.passes) lines.push(`  ${p.phase.padEnd(8)} ${p.pass.padEnd(17)} x${p.runs}: -${p.removed} / +${p.added} -> ${p.after}`);
+  }
+  return lines;
+}
+
+export function compileToDir(netlistPath: string, outDir: string, opts: CompileOptions = {}): BuildManifest {
+  const timings: Record<string, number> = opts.timings ?? {};
+  let t = performance.now();
+  const lap = (name: string) => { const now = performance.now(); timings[name] = Math.round(now - t); t = now; };
+  const phase = (p: string) => opts.onPhase?.(p);
+
+  phase('reading the netlist');
+  const bytes = readFileOrFail(netlistPath, 'netlist file');
+  const modelSha256 = createHash('sha256').update(bytes).digest('hex');
+  const net = parseNetlist(bytes.toString('utf8'), netlistPath);
+  lap('load');
+
+  const pipeline = opts.pipeline ?? null;
+  if (pipeline !== null && !(Number.isInteger(pipeline) && pipeline >= 1)) {
+    throw new UserError(`--pipeline ${pipeline}: must be a whole number of gate levels per stage, 1 or more`);
+  }
+  const top = opts.top ?? verilogIdentifier(net.name);
+  if (!isVerilogIdentifier(top)) {
+    throw new UserError(`--top ${JSON.stringify(top)}: not a legal Verilog module name; use letters, digits and _ (not starting with a digit), e.g. --top ${verilogIdentifier(top)}`);
+  }
+
+  phase('optimizing');
+  const doOpt = opts.optimize !== false;
+  const ir0 = irFromNetlist(net);
+  const opt = optimize(ir0, { optimize: doOpt });
+  lap('optimize');
+  phase('checking against the reference evaluator');
+  selfCheck(net, opt.ir);
+  lap('selfCheck');
+
+  const ir = opt.ir;
+  const passes = summarizeRuns(opt.runs);
+  const networkGates = doOpt ? passes.filter((p) => p.phase === 'network').pop()!.after : ir0.gates;
+  const stats: CompileStats = {
+    netlistGates: gateCount(net),
+    networkGates,
+    gates: ir.gates,
+    gatesByRegion: gatesByRegion(ir),
+    levels: depth(ir),
+    popcount: { fullAdders: opt.fullAdders, halfAdders: opt.halfAdders },
+    lut4Estimate: estimateLut4(ir),
+    registers: 0,
+    rounds: opt.rounds,
+    passes,
+  };
+  lap('stats');
+
+  const M = net.layers[net.layers.length - 1].op.length / net.output.classes;
+  const manifest: BuildManifest = {
+    format: 'lgnc-build',
+    version: 1,
+    top,
+    verilog: `${top}.v`,
+    ir: `${top}.ir.json`,
+    model: netlistPath,
+    modelSha256,
+    inputs: net.inputs,
+    classes: net.output.classes,
+    outputsPerClass: M,
+    scoreWidth: scoreWidth(M),
+    classWidth: classWidth(net.output.classes),
+    pipeline: { every: pipeline, latency: 0 },
+    optimized: doOpt,
+    stats,
+    lgncVersion: LGNC_VERSION,
+  };
+
+  phase('emitting Verilog');
+  const v = emitVerilog(ir, {
+    top,
+    pipeline,
+    header: ({ latency, registers }) => {
+      manifest.pipeline.latency = latency;
+      stats.registers = registers;
+      return headerLines(manifest, stats, net.name);
+    },
+  });
+  lap('emit');
+
+  phase('writing files');
+  writeFileAtomic(join(outDir, manifest.verilog), v.text);
+  writeFileAtomic(join(outDir, manifest.ir), formatIr(ir));
+  lap('write');
+  writeFileAtomic(join(outDir, `${top}.json`), JSON.stringify(manifest, null, 2) + '\n');
+  return manifest;
+}
+
+/**
+ * The build manifest in DIR: the only *.json file with "format": "lgnc-build" (with several,
+ * `top` picks one). Throws a UserError that says how to fix a missing or ambiguous build.
+ */
+export function readBuildManifest(dir: string, top?: string): BuildManifest {
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+  } catch {
+    throw new UserError(`${dir}: no such build folder. Run \`lgnc compile MODEL -o ${dir}\` first.`);
+  }
+  const found: BuildManifest[] = [];
+  for (const f of names) {
+    if (f.endsWith('.ir.json')) continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(readFileOrFail(join(dir, f), 'build manifest').toString('utf8'));
+    } catch {
+      continue; // not JSON, so not a manifest
+    }
+    if (value && typeof value === 'object' && (value as { format?: unknown }).format === 'lgnc-build') found.push(value as BuildManifest);
+  }
+  if (found.length === 0) throw new UserError(`${dir}: no build manifest (a *.json with "format": "lgnc-build"). Run \`lgnc compile MODEL -o ${dir}\` first.`);
+  const pick = top === undefined ? found : found.filter((m) => m.top === top);
+  if (pick.length === 0) throw new UserError(`${dir}: no build for top ${JSON.stringify(top)}; found: ${found.map((m) => m.top).join(', ')}`);
+  if (pick.length > 1) throw new UserError(`${dir}: holds several builds (${pick.map((m) => m.top).join(', ')}); choose one with --top NAME`);
+  const m = pick[0];
+  if (m.version !== 1) throw new UserError(`${dir}/${m.top}.json: build manifest version ${m.version} is not supported by lgnc ${LGNC_VERSION}; recompile`);
+  return m;
+}
