@@ -29,7 +29,7 @@ export function registerImport(program: Command): void {
     .option('--classes <K>', 'number of classes of the GroupSum (not stored in a state dict)', positiveInt)
     .option('--tau <T>', 'GroupSum temperature, recorded in the netlist (scores in hardware are popcounts either way)', positiveNumber)
     .option('--inputs <N>', 'input bits of the network; default: from the checkpoint, else the largest index layer 0 reads + 1 (with a warning)', positiveInt)
-    .addOption(new Option('--activation <act>', 'iwp only: the act_fn trained with (sin: 0.5+0.5·sin x, sigmoid, linear); needed only when the choice changes some gate').choices(['sin', 'sigmoid', 'linear']))
+    .addOption(new Option('--activation <act>', 'iwp only: the act_fn trained with (sin: 0.5+0.5·sin x, sigmoid, linear); needed when sin and sigmoid would give different gates, and always for linear').choices(['sin', 'sigmoid', 'linear']))
     .option('--name <name>', 'netlist name (default: the checkpoint file name)')
     .option('--json', 'print the import summary as JSON')
     .addHelpText('after', `

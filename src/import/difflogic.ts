@@ -58,141 +58,57 @@ interface Located {
   extras: Dict | null;
 }
 
+type Fail = (problem: string) => never;
+
 /** Converts the checkpoint; throws UserError with the fix on anything it cannot map. */
 export function importDifflogic(ckpt: Checkpoint, opts: ImportOptions): ImportResult {
   const src = ckpt.source;
-  const fail = (problem: string): never => {
+  const fail: Fail = (problem) => {
     throw new UserError(`${src}: ${problem}`);
   };
   const warnings: string[] = [];
   const { stateDict, extras } = locateStateDict(ckpt.root, src);
-
-  // 1. Gate layers, in state_dict (= module registration) order.
-  const layerKeys: string[] = [];
-  const ignored: string[] = [];
-  stateDict.keys.forEach((k, i) => {
-    const v = stateDict.values[i];
-    if (typeof k !== 'string' || !(v instanceof TensorRef)) return;
-    if ((k === 'weights' || k.endsWith('.weights')) && v.shape.length === 2 && (v.shape[1] === 16 || v.shape[1] === 4)) layerKeys.push(k);
-    else if (!/(^|\.)indices(_a|_b)?$/.test(k)) ignored.push(k);
-  });
-  if (layerKeys.length === 0) {
-    const seen = stateDict.keys.filter((k) => typeof k === 'string').slice(0, 8).join(', ');
-    fail(`no gate layers found: expected tensors named "<layer>.weights" of shape [gates, 16] (difflogic) or [gates, 4] (iwp); the state dict has: ${seen || '(nothing)'}`);
-  }
-  const tensors = layerKeys.map((k) => stateDict.get(k) as TensorRef);
+  const { keys: layerKeys, tensors, ignored } = findGateLayers(stateDict, fail);
   const widths = tensors.map((t) => t.shape[0]);
-  tensors.forEach((t, l) => {
-    if (t.shape[0] === 0) fail(`${layerKeys[l]}: a gate layer with 0 gates`);
-  });
-
-  const weights = tensors.map((t, l) => {
-    const w = ckpt.values(t, layerKeys[l]);
-    const bad = w.findIndex((x) => !Number.isFinite(x));
-    if (bad >= 0) fail(`${layerKeys[l]}: gate ${Math.floor(bad / t.shape[1])} has a non-finite weight (${w[bad]}); the model diverged in training`);
-    return w;
-  });
-
-  // 2. Format: from the shapes, checked against --format.
-  const per = new Set(tensors.map((t) => t.shape[1]));
-  if (per.size > 1) fail(`gate layers mix [gates, 16] and [gates, 4] weights (${layerKeys.map((k, l) => `${k}: ${tensors[l].shape[1]}`).join(', ')}); lgnc imports one parametrization per model`);
-  const detected: ImportFormat = per.has(16) ? 'difflogic' : 'iwp';
-  if (opts.format && opts.format !== detected) {
-    fail(`--format ${opts.format} expects weights of shape [gates, ${opts.format === 'difflogic' ? 16 : 4}], but ${layerKeys[0]} is [${tensors[0].shape.join(', ')}] (that is the ${detected} parametrization): drop --format or pass --format ${detected}`);
-  }
-  const format = opts.format ?? detected;
-
-  // 3. Connections.
+  const weights = tensors.map((t, l) => finiteWeights(ckpt, t, layerKeys[l], fail));
+  const format = chooseFormat(tensors, layerKeys, opts.format, fail);
   const { pairs, from: indicesFrom } = findIndices(stateDict, extras, layerKeys, fail);
-  const aIdx: number[][] = [];
-  const bIdx: number[][] = [];
-  pairs.forEach(([ta, tb], l) => {
-    const what = `connections of ${layerKeys[l]}`;
-    const a = intValues(ckpt, ta, `${what} (a)`, fail);
-    const b = intValues(ckpt, tb, `${what} (b)`, fail);
-    if (a.length !== widths[l] || b.length !== widths[l]) {
-      fail(`${what}: ${a.length} and ${b.length} indices for ${widths[l]} gates; each layer needs one (a, b) index pair per gate (did the indices list get out of order?)`);
-    }
-    aIdx.push(a);
-    bIdx.push(b);
-  });
+  const { a, b } = readConnections(ckpt, pairs, layerKeys, widths, fail);
+  const { inputs, from: inputsFrom } = chooseInputs(opts.inputs, extraInt(extras, 'inputs', fail), a[0], b[0], warnings);
+  checkRanges(a, b, inputs, inputsFrom, widths, layerKeys, fail);
 
-  // 4. Input count: option, checkpoint entry, or the largest index layer 0 reads + 1.
-  const maxIndex0 = maxOf(aIdx[0], bIdx[0]);
-  let inputs: number;
-  let inputsFrom: ImportReport['inputsFrom'];
-  const ckptInputs = extraInt(extras, 'inputs', fail);
-  if (opts.inputs !== undefined) [inputs, inputsFrom] = [opts.inputs, 'option'];
-  else if (ckptInputs !== undefined) [inputs, inputsFrom] = [ckptInputs, 'checkpoint'];
-  else {
-    [inputs, inputsFrom] = [maxIndex0 + 1, 'max index + 1'];
-    warnings.push(`the checkpoint does not say how many inputs the model has; assuming ${inputs} (largest index the first layer reads + 1). Pass --inputs N (e.g. 784 for MNIST) if the model has more, or the Verilog port will be too narrow.`);
-  }
-  for (let l = 0; l < pairs.length; l++) {
-    const range = l === 0 ? inputs : widths[l - 1];
-    const from = l === 0 ? `the ${inputs} inputs${inputsFrom === 'option' ? ' (--inputs)' : ''}` : `${layerKeys[l - 1]}, which has ${range} gates`;
-    for (const [key, idx] of [['a', aIdx[l]], ['b', bIdx[l]]] as const) {
-      const g = idx.findIndex((x) => x >= range);
-      if (g >= 0) fail(`connections of ${layerKeys[l]}: gate ${g} input ${key} is index ${idx[g]}, out of range: it reads ${from} (valid 0..${range - 1}). Are the indices saved in layer order${l === 0 ? ', and is --inputs right' : ''}?`);
-    }
-  }
-
-  // 5. Ops.
   let nearTies = 0;
-  let activation: Activation | undefined;
-  let activationFrom: ImportReport['activationFrom'];
+  const countTie = (n: number) => (nearTies += n);
   let ops: number[][];
-  if (format === 'difflogic') {
-    ops = weights.map((w) => argmaxOps(w, (tie) => (nearTies += tie)));
-  } else {
-    const ckptAct = extraActivation(extras, fail);
-    if (opts.activation) [activation, activationFrom] = [opts.activation, 'option'];
-    else if (ckptAct) [activation, activationFrom] = [ckptAct, 'checkpoint'];
-    if (activation) {
-      ops = weights.map((w) => thresholdOps(w, activation!, (tie) => (nearTies += tie)));
-    } else {
-      // ρ is not in the state dict. sin and sigmoid agree when every logit lies in (−π, π).
-      const bySin = weights.map((w) => thresholdOps(w, 'sin', (tie) => (nearTies += tie)));
-      const bySigmoid = weights.map((w) => thresholdOps(w, 'sigmoid', () => {}));
-      const differ = bySin.reduce((n, ops, l) => n + ops.filter((op, g) => op !== bySigmoid[l][g]).length, 0);
-      if (differ > 0) {
-        fail(`the checkpoint does not say which activation the iwp layers were trained with, and ${differ} gates come out differently with sin (ρ = 0.5 + 0.5·sin) and sigmoid: pass --activation sin|sigmoid|linear (the act_fn you trained with)`);
-      }
-      ops = bySin;
-      activationFrom = 'not needed';
-    }
+  let act: { activation?: Activation; from?: ImportReport['activationFrom'] } = {};
+  if (format === 'difflogic') ops = weights.map((w) => argmaxOps(w, countTie));
+  else {
+    act = chooseActivation(opts.activation, extraActivation(extras, fail), weights, fail);
+    ops = weights.map((w) => thresholdOps(w, act.activation ?? 'sin', countTie));
   }
   if (nearTies > 0) {
     warnings.push(`${nearTies} gate(s) sit within float rounding of a tie (${format === 'difflogic' ? 'two equal largest logits' : 'activation exactly at 0.5'}); lgnc resolves them as PyTorch's CPU eval mode does, but other backends may differ`);
   }
 
-  // 6. Output.
   const classes = opts.classes ?? extraInt(extras, 'classes', fail);
-  if (classes === undefined) fail('how many classes? GroupSum is not in the state dict: pass --classes K (or save "classes": K next to the state dict)');
+  if (classes === undefined) return fail('how many classes? GroupSum is not in the state dict: pass --classes K (or save "classes": K next to the state dict)');
   const last = widths[widths.length - 1];
-  if (last % classes! !== 0) fail(`the last gate layer (${layerKeys[layerKeys.length - 1]}) has ${last} gates, not divisible by ${classes} classes: is --classes right?`);
+  if (last % classes !== 0) fail(`the last gate layer (${layerKeys[layerKeys.length - 1]}) has ${last} gates, not divisible by ${classes} classes: is --classes right?`);
   const tau = opts.tau ?? extraNumber(extras, 'tau', fail);
 
-  const layers: Layer[] = ops.map((op, l) => ({ a: aIdx[l], b: bIdx[l], op }));
   const netlist: Netlist = {
     format: 'lgn-netlist',
     version: 1,
     name: opts.name,
     inputs,
-    layers,
-    output: tau === undefined ? { kind: 'groupsum', classes: classes! } : { kind: 'groupsum', classes: classes!, tau },
-    meta: {
-      importedFrom: 'pytorch-checkpoint',
-      format,
-      ...(activation ? { activation } : {}),
-      layerKeys,
-      indicesFrom,
-    },
+    layers: ops.map((op, l): Layer => ({ a: a[l], b: b[l], op })),
+    output: tau === undefined ? { kind: 'groupsum', classes } : { kind: 'groupsum', classes, tau },
+    meta: { importedFrom: 'pytorch-checkpoint', format, ...(act.activation ? { activation: act.activation } : {}), layerKeys, indicesFrom },
   };
   validateNetlist(netlist, src);
   const report: ImportReport = {
     format,
-    ...(format === 'iwp' ? { activation, activationFrom } : {}),
+    ...(format === 'iwp' ? { activation: act.activation, activationFrom: act.from } : {}),
     indicesFrom,
     inputsFrom,
     layers: layerKeys.map((key, l) => ({ key, gates: widths[l] })),
@@ -200,6 +116,102 @@ export function importDifflogic(ckpt: Checkpoint, opts: ImportOptions): ImportRe
     ignored,
   };
   return { netlist, report, warnings };
+}
+
+/** Gate layers: `weights` / `<prefix>.weights`, 2-D, [gates, 16] or [gates, 4], in state_dict (= registration) order. */
+function findGateLayers(sd: Dict, fail: Fail): { keys: string[]; tensors: TensorRef[]; ignored: string[] } {
+  const keys: string[] = [];
+  const ignored: string[] = [];
+  sd.keys.forEach((k, i) => {
+    const v = sd.values[i];
+    if (typeof k !== 'string' || !(v instanceof TensorRef)) return;
+    if ((k === 'weights' || k.endsWith('.weights')) && v.shape.length === 2 && (v.shape[1] === 16 || v.shape[1] === 4)) keys.push(k);
+    else if (!/(^|\.)indices(_a|_b)?$/.test(k)) ignored.push(k);
+  });
+  if (keys.length === 0) {
+    const seen = sd.keys.filter((k) => typeof k === 'string').slice(0, 8).join(', ');
+    fail(`no gate layers found: expected tensors named "<layer>.weights" of shape [gates, 16] (difflogic) or [gates, 4] (iwp); the state dict has: ${seen || '(nothing)'}`);
+  }
+  const tensors = keys.map((k) => sd.get(k) as TensorRef);
+  tensors.forEach((t, l) => {
+    if (t.shape[0] === 0) fail(`${keys[l]}: a gate layer with 0 gates`);
+  });
+  return { keys, tensors, ignored };
+}
+
+function finiteWeights(ckpt: Checkpoint, t: TensorRef, key: string, fail: Fail): Float64Array {
+  const w = ckpt.values(t, key);
+  const bad = w.findIndex((x) => !Number.isFinite(x));
+  if (bad >= 0) fail(`${key}: gate ${Math.floor(bad / t.shape[1])} has a non-finite weight (${w[bad]}); the model diverged in training`);
+  return w;
+}
+
+/** The parametrization from the weight shapes, checked against --format. */
+function chooseFormat(tensors: TensorRef[], keys: string[], asked: ImportFormat | undefined, fail: Fail): ImportFormat {
+  const per = new Set(tensors.map((t) => t.shape[1]));
+  if (per.size > 1) fail(`gate layers mix [gates, 16] and [gates, 4] weights (${keys.map((k, l) => `${k}: ${tensors[l].shape[1]}`).join(', ')}); lgnc imports one parametrization per model`);
+  const detected: ImportFormat = per.has(16) ? 'difflogic' : 'iwp';
+  if (asked && asked !== detected) {
+    fail(`--format ${asked} expects weights of shape [gates, ${asked === 'difflogic' ? 16 : 4}], but ${keys[0]} is [${tensors[0].shape.join(', ')}] (that is the ${detected} parametrization): drop --format or pass --format ${detected}`);
+  }
+  return detected;
+}
+
+function readConnections(ckpt: Checkpoint, pairs: Pair[], keys: string[], widths: number[], fail: Fail): { a: number[][]; b: number[][] } {
+  const a: number[][] = [];
+  const b: number[][] = [];
+  pairs.forEach(([ta, tb], l) => {
+    const what = `connections of ${keys[l]}`;
+    const ia = intValues(ckpt, ta, `${what} (a)`, fail);
+    const ib = intValues(ckpt, tb, `${what} (b)`, fail);
+    if (ia.length !== widths[l] || ib.length !== widths[l]) {
+      fail(`${what}: ${ia.length} and ${ib.length} indices for ${widths[l]} gates; each layer needs one (a, b) index pair per gate (did the indices list get out of order?)`);
+    }
+    a.push(ia);
+    b.push(ib);
+  });
+  return { a, b };
+}
+
+/** Input count: --inputs, else the checkpoint's "inputs", else the largest index layer 0 reads + 1 (warned). */
+function chooseInputs(option: number | undefined, saved: number | undefined, a0: number[], b0: number[], warnings: string[]): { inputs: number; from: ImportReport['inputsFrom'] } {
+  if (option !== undefined) return { inputs: option, from: 'option' };
+  if (saved !== undefined) return { inputs: saved, from: 'checkpoint' };
+  const inputs = maxOf(a0, b0) + 1;
+  warnings.push(`the checkpoint does not say how many inputs the model has; assuming ${inputs} (largest index the first layer reads + 1). Pass --inputs N (e.g. 784 for MNIST) if the model has more, or the Verilog port will be too narrow.`);
+  return { inputs, from: 'max index + 1' };
+}
+
+/** Every index reads an existing signal of the previous layer (the inputs, for layer 0). */
+function checkRanges(a: number[][], b: number[][], inputs: number, inputsFrom: ImportReport['inputsFrom'], widths: number[], keys: string[], fail: Fail): void {
+  for (let l = 0; l < a.length; l++) {
+    const range = l === 0 ? inputs : widths[l - 1];
+    const from = l === 0 ? `the ${inputs} inputs${inputsFrom === 'option' ? ' (--inputs)' : ''}` : `${keys[l - 1]}, which has ${range} gates`;
+    for (const [key, idx] of [['a', a[l]], ['b', b[l]]] as const) {
+      const g = idx.findIndex((x) => x >= range);
+      if (g >= 0) fail(`connections of ${keys[l]}: gate ${g} input ${key} is index ${idx[g]}, out of range: it reads ${from} (valid 0..${range - 1}). Are the indices saved in layer order${l === 0 ? ', and is --inputs right' : ''}?`);
+    }
+  }
+}
+
+/**
+ * iwp: the activation is not in the state dict. --activation, else the checkpoint's "act_fn",
+ * else none is needed when sin and sigmoid give the same gates (every logit's sign agrees),
+ * else the user must say.
+ */
+function chooseActivation(option: Activation | undefined, saved: Activation | undefined, weights: Float64Array[], fail: Fail): { activation?: Activation; from: ImportReport['activationFrom'] } {
+  if (option) return { activation: option, from: 'option' };
+  if (saved) return { activation: saved, from: 'checkpoint' };
+  const none = () => {};
+  const differ = weights.reduce((n, w) => {
+    const bySin = thresholdOps(w, 'sin', none);
+    const bySigmoid = thresholdOps(w, 'sigmoid', none);
+    return n + bySin.filter((op, g) => op !== bySigmoid[g]).length;
+  }, 0);
+  if (differ > 0) {
+    fail(`the checkpoint does not say which activation the iwp layers were trained with, and ${differ} gates come out differently with sin (ρ = 0.5 + 0.5·sin) and sigmoid: pass --activation sin|sigmoid|linear (the act_fn you trained with)`);
+  }
+  return { from: 'not needed' };
 }
 
 /** The state dict is the root, or root['model'] / root['state_dict'] with extras beside it. */
@@ -225,7 +237,7 @@ function describe(v: PyValue): string {
 type Pair = [TensorRef, TensorRef];
 
 /** Per-layer (a, b) index tensors from the extras' `indices` list or from buffers. */
-function findIndices(sd: Dict, extras: Dict | null, layerKeys: string[], fail: (p: string) => never): { pairs: Pair[]; from: string } {
+function findIndices(sd: Dict, extras: Dict | null, layerKeys: string[], fail: Fail): { pairs: Pair[]; from: string } {
   const list = extras?.get('indices');
   if (list !== undefined) {
     const items = Array.isArray(list) ? list : list instanceof Tuple ? list.items : null;
