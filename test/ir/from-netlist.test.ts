@@ -8,7 +8,7 @@ import { irFromNetlist } from '../../src/ir/from-netlist.js';
 import { classWidth, nodeLevels, scoreWidth } from '../../src/ir/ir.js';
 import { fixture } from '../helpers/cli.js';
 
-export const FIXTURES = ['xor', 'full-adder', 'majority3', 'all-ops', 'all-ops-deep', 'same-input', 'thresholds'];
+import { FIXTURES } from './helpers.js';
 
 describe('IR builder and IR evaluator', () => {
   it.each(FIXTURES)('%s: the IR computes what the netlist computes, on every input vector', (name) => {
