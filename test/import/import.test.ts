@@ -97,10 +97,11 @@ describe('lgnc import: fixture checkpoints match PyTorch eval mode', () => {
   });
 
   it('--json prints the summary for scripts', () => {
-    const { r } = importFixture('difflogic-buffers', ['--json']);
+    const { r, out } = importFixture('difflogic-buffers', ['--json', '--name', 'fork_model']);
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout);
-    expect(j).toMatchObject({ ok: true, format: 'difflogic', inputs: 12, inputsFrom: 'option', gates: 54, widths: [30, 24], classes: 3, indicesFrom: 'state-dict buffers' });
+    expect(j).toMatchObject({ ok: true, name: 'fork_model', format: 'difflogic', inputs: 12, inputsFrom: 'option', gates: 54, widths: [30, 24], classes: 3, indicesFrom: 'state-dict buffers' });
+    expect(loadNetlist(out).name).toBe('fork_model');
   });
 });
 
