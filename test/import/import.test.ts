@@ -90,6 +90,15 @@ describe('lgnc import: fixture checkpoints match PyTorch eval mode', () => {
     expect(net.name).toBe('difflogic_trained');
   });
 
+  it('the imported netlist compiles and verifies under Verilator on all 2^16 inputs (compile/verify work unchanged)', () => {
+    const { out } = importFixture('difflogic-trained');
+    const r = lgnc(['verify', out, '--json']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.vectors.count).toBe(65536);
+    expect(j.checks.every((c: { mismatches: number }) => c.mismatches === 0)).toBe(true);
+  });
+
   it('is deterministic: importing twice gives byte-identical netlists', () => {
     const a = importFixture('iwp-sin');
     const b = importFixture('iwp-sin');
