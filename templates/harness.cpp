@@ -6,11 +6,13 @@
 // Ports wider than 64 bits are VlWide<words> arrays of 32-bit words: every port access goes
 // through setPort/getPort, which handle both forms.
 //
-// Usage: sim IN.bin OUT.bin [--gap G]
+// Usage: sim IN.bin OUT.bin [--latency L] [--gap G]
 //   IN.bin:  packed vectors, ceil(N/8) bytes each, input bit i at byte i>>3, bit i&7.
 //   OUT.bin: per vector, K + 2 little-endian uint32: the K class scores, class_id, and the
 //            observed latency (rising edges from the sampling edge to the result; 0 when
 //            combinational). Results are stored in the order they leave the core.
+//   --latency L: (pipelined) the expected latency: out_valid must be high exactly L rising
+//            edges after each sampling edge, and low at every other edge.
 //   --gap G: (pipelined) leave in_valid low every G-th cycle, to check out_valid follows it.
 // Prints one JSON line on stdout: vectors, results, cycles, simulation seconds, valid errors.
 
@@ -30,7 +32,6 @@ static const int K = {{CLASSES}};         // classes
 static const int W = {{SCORE_WIDTH}};     // bits per class score
 static const int CW = {{CLASS_WIDTH}};    // bits of class_id
 static const int PIPELINED = {{PIPELINED}};
-static const int LATENCY = {{LATENCY}};   // expected, pipelined only
 static const int IN_BYTES = (N + 7) / 8;
 static const int REC = K + 2;             // uint32 per output record
 
@@ -104,9 +105,13 @@ static void capture(Top* top, uint32_t* rec, uint32_t latency) {
 }
 
 int main(int argc, char** argv) {
-  if (argc < 3) { std::fprintf(stderr, "usage: %s IN.bin OUT.bin [--gap G]\n", argv[0]); return 2; }
-  int gap = 0;
-  if (argc >= 5 && std::strcmp(argv[3], "--gap") == 0) gap = std::atoi(argv[4]);
+  if (argc < 3) { std::fprintf(stderr, "usage: %s IN.bin OUT.bin [--latency L] [--gap G]\n", argv[0]); return 2; }
+  int gap = 0, LATENCY = 0;
+  for (int a = 3; a + 1 < argc; a++) {
+    if (std::strcmp(argv[a], "--gap") == 0) gap = std::atoi(argv[++a]);
+    else if (std::strcmp(argv[a], "--latency") == 0) LATENCY = std::atoi(argv[++a]);
+  }
+  (void)LATENCY;
   const std::vector<uint8_t> in = readAll(argv[1]);
   if (in.size() % IN_BYTES != 0) { std::fprintf(stderr, "%s: not a whole number of %d-byte vectors\n", argv[1], IN_BYTES); return 2; }
   const size_t count = in.size() / IN_BYTES;

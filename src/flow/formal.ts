@@ -84,7 +84,7 @@ export async function formalCheck(modelPath: string, net: Netlist, o: { maxGates
 
 /** The value of `in_x` in Yosys's -show-inputs table, as bits (bit i first). */
 function counterexample(log: string, inputs: number): string | undefined {
-  const m = /\\in_x\s+\S+\s+([01]+)/.exec(log);
+  const m = /\\in_x\s+\S+\s+\S+\s+([01]+)/.exec(log); // columns: name, dec, hex, bin
   if (!m) return undefined;
   // Yosys prints binary most significant bit first.
   return m[1].padStart(inputs, '0').split('').reverse().join('');

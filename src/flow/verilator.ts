@@ -103,7 +103,6 @@ export function harnessSource(shape: CoreShape): string {
     SCORE_WIDTH: shape.scoreWidth,
     CLASS_WIDTH: shape.classWidth,
     PIPELINED: shape.latency === null ? 0 : 1,
-    LATENCY: shape.latency ?? 0,
   };
   const text = readFileSync(TEMPLATE_URL, 'utf8').replace(/\{\{([A-Z_]+)\}\}/g, (m, k: string) => {
     if (!(k in fields)) throw new Error(`templates/harness.cpp: unknown field ${m}`);
@@ -127,7 +126,8 @@ export function buildSimulator(sources: string[], shape: CoreShape, opts: { log?
   const version = requireVerilator();
   const harness = harnessSource(shape);
   const h = createHash('sha256');
-  h.update(JSON.stringify({ version, flags: VERILATOR_FLAGS, shape }));
+  // The latency is a run-time argument: a wrong latency does not need another build.
+  h.update(JSON.stringify({ version, flags: VERILATOR_FLAGS, shape: { ...shape, latency: shape.latency === null ? null : 'run-time' } }));
   h.update(harness);
   for (const src of sources) {
     if (!existsSync(src)) throw new UserError(`${src}: no such Verilog file.`);
@@ -232,7 +232,7 @@ export function runSimulator(sim: Simulator, packed: Uint8Array, count: number, 
     const inPath = join(work, 'in.bin');
     const outPath = join(work, 'out.bin');
     writeFileSync(inPath, packed);
-    const args = [inPath, outPath, ...(opts.gap ? ['--gap', String(opts.gap)] : []), ...RUN_FLAGS];
+    const args = [inPath, outPath, '--latency', String(shape.latency ?? 0), ...(opts.gap ? ['--gap', String(opts.gap)] : []), ...RUN_FLAGS];
     const r = spawnSync(sim.exe, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
     if (r.status !== 0) {
       throw new UserError(`the simulator of ${shape.top} failed (exit ${r.status ?? r.signal}): ${tail(`${r.stdout ?? ''}${r.stderr ?? ''}`, 10) || r.error?.message}`);
