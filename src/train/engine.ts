@@ -99,8 +99,7 @@ export function threadWork(st: State, w: number): ThreadWork {
         db += dcoef[o + 2];
         dab += dcoef[o + 3];
       }
-      for (let i = 0; i < 16; i++) p[i] = probs[16 * g + i];
-      logitGradient(p, d1, da, db, dab, dz);
+      logitGradient(probs, 16 * g, coef, g, d1, da, db, dab, dz);
       for (let i = 0, k = 16 * g; i < 16; i++, k++) {
         const gr = dz[i];
         const mk = (m[k] = b1 * m[k] + (1 - b1) * gr);
@@ -156,5 +155,6 @@ export function threadWork(st: State, w: number): ThreadWork {
 /** Softmax and coefficients of gate g from its current logits (p: scratch of 16). */
 export function refreshGate(st: State, g: number, p: Float64Array): void {
   coefficientsOf(st.logits, st.coef, g, p);
-  for (let i = 0; i < 16; i++) st.probs[16 * g + i] = p[i];
+  const o = 16 * g;
+  for (let i = 0; i < 16; i++) st.probs[o + i] = p[i];
 }

@@ -117,6 +117,8 @@ export function attachState(buf: StateBuffers): State {
   };
 }
 
+const SPIN = Number(process.env.LGNC_SPIN ?? 20000);
+
 /** Every thread meets here; the last to arrive releases the others. */
 export function barrier(ctl: Int32Array, n: number): void {
   if (n === 1) return;
@@ -126,6 +128,9 @@ export function barrier(ctl: Int32Array, n: number): void {
     Atomics.add(ctl, CTL.GEN, 1);
     Atomics.notify(ctl, CTL.GEN);
   } else {
+    // Spin briefly first: the others usually arrive within microseconds, and waking from
+    // Atomics.wait costs a trip through the scheduler.
+    for (let i = 0; i < SPIN && Atomics.load(ctl, CTL.GEN) === gen; i++);
     while (Atomics.load(ctl, CTL.GEN) === gen) Atomics.wait(ctl, CTL.GEN, gen);
   }
 }

@@ -3,7 +3,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { backwardLayer, classScores, forwardLayer, softmaxLoss } from '../../src/train/kernels.js';
-import { coefficients, coefficientsOf, logitGradient } from '../../src/train/softmax16.js';
+import { coefficients, coefficientsOf, expNonPositive, logitGradient } from '../../src/train/softmax16.js';
+import { OP_COUNT, RELAXATION } from '../../src/netlist/gates.js';
 import { mulberry32 } from '../../src/netlist/vectors.js';
 
 const B = 5;
@@ -75,7 +76,7 @@ function gradients(n: Net) {
   const dlogits = new Float64Array(n.G * 16);
   const dz = new Float64Array(16);
   for (let g = 0; g < n.G; g++) {
-    logitGradient(probs.subarray(16 * g, 16 * g + 16), dcoef[4 * g], dcoef[4 * g + 1], dcoef[4 * g + 2], dcoef[4 * g + 3], dz);
+    logitGradient(probs, 16 * g, coef, g, dcoef[4 * g], dcoef[4 * g + 1], dcoef[4 * g + 2], dcoef[4 * g + 3], dz);
     dlogits.set(dz, 16 * g);
   }
   return { gx, dlogits, gout, out };
@@ -122,5 +123,30 @@ describe('gradients match finite differences', () => {
     classScores(out, W, B, classes, scores);
     softmaxLoss(scores, B, classes, tau, labels, new Float64Array(2), null, gout, W, 1 / B);
     for (let i = 0; i < out.length; i++) expect(gout[i]).toBeCloseTo(numeric(lossOf, out, i), 8);
+  });
+});
+
+describe('softmax16 coefficients', () => {
+  it('the expected relaxation under the softmax, as 4 coefficients (checked against the gate table)', () => {
+    const rand = mulberry32(11);
+    const logits = Float64Array.from({ length: 16 }, () => 6 * (rand() - 0.5));
+    const coef = new Float64Array(4);
+    coefficientsOf(logits, coef, 0, new Float64Array(16));
+    const w = logits.map(Math.exp);
+    const sum = w.reduce((s, x) => s + x, 0);
+    for (let k = 0; k < 4; k++) {
+      let want = 0;
+      for (let op = 0; op < OP_COUNT; op++) want += (w[op] / sum) * RELAXATION[4 * op + k];
+      expect(coef[k]).toBeCloseTo(want, 12);
+    }
+  });
+
+  it('expNonPositive agrees with Math.exp to 1e-14 relative on [-700, 0], and is 0 below', () => {
+    for (let i = 0; i <= 100000; i++) {
+      const x = -700 * (i / 100000) ** 3;
+      expect(Math.abs(expNonPositive(x) / Math.exp(x) - 1)).toBeLessThan(1e-14);
+    }
+    expect(expNonPositive(0)).toBe(1);
+    expect(expNonPositive(-1000)).toBe(0);
   });
 });

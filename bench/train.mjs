@@ -1,0 +1,81 @@
+// bench/train: training throughput and accuracy of `lgnc train` (imports the built dist/).
+//   1. gate-samples per second (forward + backward + update) for 6×8000 gates on MNIST at
+//      batch 128, with 1 and 2 threads, each in its own process so peak memory (RSS) is its own;
+//   2. the default recipe (or BENCH_RECIPE=6x8000) under a time budget (BENCH_BUDGET seconds,
+//      default 900): frozen MNIST test accuracy per epoch and the time it first reaches 97 %.
+// Prints a table and writes bench/results/train.json. BENCH_QUICK=1 shortens everything.
+
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+const quick = process.env.BENCH_QUICK === '1';
+
+async function throughput(threads, seconds) {
+  const { createTrainer } = await import('../dist/train/index.js');
+  const width = Number(process.env.BENCH_WIDTH ?? 8000);
+  const t = await createTrainer({ dataset: 'mnist', width: new Array(6).fill(width), batch: 128, tau: 10, threads, seed: 1 });
+  try {
+    t.runEpoch(0, undefined, performance.now() + 2000); // warm-up: JIT, page faults
+    let peak = process.memoryUsage().rss;
+    const t0 = performance.now();
+    const r = t.runEpoch(1, () => (peak = Math.max(peak, process.memoryUsage().rss)), t0 + seconds * 1000);
+    const secs = (performance.now() - t0) / 1000;
+    return { threads, gates: t.st.gates, batch: 128, samples: r.samples, seconds: secs, gateSamplesPerSecond: (t.st.gates * r.samples) / secs, stepsPerSecond: r.samples / 128 / secs, peakRssMB: Math.round(peak / 2 ** 20) };
+  } finally {
+    await t.close();
+  }
+}
+
+async function recipeRun(budget) {
+  const { train, defaultRecipe } = await import('../dist/train/index.js');
+  const big = process.env.BENCH_RECIPE === '6x8000';
+  const o = big
+    ? { dataset: 'mnist', width: new Array(6).fill(8000), tau: 10, batch: 128, lr: 0.01, epochs: 200, seed: 1 }
+    : { ...defaultRecipe, width: [...defaultRecipe.width], epochs: 200 };
+  let peak = process.memoryUsage().rss;
+  const r = await train({ ...o, timeBudget: budget }, (e) => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+    if (e.kind === 'epoch') process.stderr.write(`  epoch ${e.record.epoch}: frozen ${(100 * e.record.frozenTestAccuracy).toFixed(2)}% soft ${(100 * e.record.softTestAccuracy).toFixed(2)}% at ${e.record.seconds.toFixed(0)} s\n`);
+  });
+  const hit = r.history.find((h) => h.frozenTestAccuracy >= 0.97);
+  return {
+    recipe: big ? '6x8000' : 'defaultRecipe', widths: r.config.widths, tau: r.config.tau, batch: r.config.batch, lr: r.config.lr,
+    threads: r.config.threads, budgetSeconds: budget, epochs: r.history.length, trainSeconds: r.trainSeconds,
+    frozenTestAccuracy: r.frozenTestAccuracy, softTestAccuracy: r.softTestAccuracy, secondsTo97: hit ? hit.seconds : null,
+    bestFrozen: Math.max(...r.history.map((h) => h.frozenTestAccuracy)), peakRssMB: Math.round(peak / 2 ** 20),
+    history: r.history.map((h) => ({ epoch: h.epoch, seconds: +h.seconds.toFixed(1), loss: +h.loss.toFixed(4), soft: h.softTestAccuracy, frozen: h.frozenTestAccuracy })),
+  };
+}
+
+const mode = process.argv[2];
+if (mode === 'throughput') {
+  process.stdout.write(JSON.stringify(await throughput(Number(process.argv[3]), Number(process.argv[4]))) + '\n');
+} else if (mode === 'recipe') {
+  process.stdout.write(JSON.stringify(await recipeRun(Number(process.argv[3]))) + '\n');
+} else {
+  const self = fileURLToPath(import.meta.url);
+  const sub = (...args) => JSON.parse(execFileSync(process.execPath, [self, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').pop());
+  const seconds = quick ? 5 : 20;
+  const rows = [];
+  for (const threads of [1, 2]) {
+    process.stderr.write(`throughput, 6×${process.env.BENCH_WIDTH ?? 8000}, ${threads} thread(s)…\n`);
+    rows.push(sub('throughput', String(threads), String(seconds)));
+  }
+  const budget = Number(process.env.BENCH_BUDGET ?? (quick ? 60 : 900));
+  process.stderr.write(`accuracy: ${process.env.BENCH_RECIPE === '6x8000' ? '6×8000' : 'default recipe'} for up to ${budget} s…\n`);
+  const acc = sub('recipe', String(budget));
+  const speedup = rows[1].gateSamplesPerSecond / rows[0].gateSamplesPerSecond;
+  console.log('threads  gate-samples/s  steps/s  peak RSS');
+  for (const r of rows) console.log(`${String(r.threads).padStart(7)}  ${(r.gateSamplesPerSecond / 1e6).toFixed(1).padStart(12)} M  ${r.stepsPerSecond.toFixed(2).padStart(7)}  ${String(r.peakRssMB).padStart(5)} MB`);
+  console.log(`speed-up 1 → 2 threads: ${speedup.toFixed(2)}×`);
+  console.log(`${acc.recipe} (${acc.widths.join(',')}), ${acc.threads} threads, budget ${budget} s: ${acc.epochs} epochs in ${acc.trainSeconds.toFixed(0)} s, frozen test ${(100 * acc.frozenTestAccuracy).toFixed(2)}% (best ${(100 * acc.bestFrozen).toFixed(2)}%), soft ${(100 * acc.softTestAccuracy).toFixed(2)}%, 97% ${acc.secondsTo97 === null ? 'not reached' : `at ${acc.secondsTo97.toFixed(0)} s`}`);
+  mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
+  const out = {
+    date: new Date().toISOString(), node: process.version, cpus: availableParallelism(), cpu: cpus()[0]?.model, quick,
+    note: 'machine shared with other jobs while measured: compare the 1- and 2-thread rows of one run, not absolute numbers across runs',
+    throughput: rows, speedup, accuracy: acc,
+  };
+  writeFileSync(new URL('./results/train.json', import.meta.url), JSON.stringify(out, null, 2) + '\n');
+}
