@@ -8,12 +8,13 @@ import { registerCheck } from './check.js';
 import { registerEval } from './eval.js';
 import { registerCompile } from './compile.js';
 import { registerImport } from './import.js';
+import { registerSynth } from './synth.js';
 import { registerTrain } from './train.js';
 import { registerVerify } from './verify.js';
 import { LGNC_VERSION } from './version.js';
 
 /** The subcommands, in the order `lgnc --help` lists them. */
-const commands: ((program: Command) => void)[] = [registerCheck, registerEval, registerImport, registerCompile, registerVerify, registerTrain];
+const commands: ((program: Command) => void)[] = [registerCheck, registerEval, registerImport, registerCompile, registerVerify, registerTrain, registerSynth];
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -32,6 +33,7 @@ Examples:
   $ lgnc import model.pt -o model.json --classes 10   a difflogic PyTorch checkpoint → netlist
   $ lgnc train --dataset mnist -o model.json   train a gate network, write the frozen netlist
   $ lgnc verify --build build/                 simulate the Verilog (Verilator), compare with the netlist
+  $ lgnc synth build/ --board icebreaker       iCE40 bitstream + resource/Fmax report (budgets: --max-lcs)
 
 Exit codes: 0 ok, 1 a check failed, 2 bad input or usage.`);
   return program;

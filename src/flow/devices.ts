@@ -31,10 +31,10 @@ export interface Device {
 export const DEVICES: readonly Device[] = [
   { name: 'lp384', part: 'iCE40LP384', logicCells: 384, dieLogicCells: 384, bram: 0, defaultPackage: 'qn32', packages: { qn32: 21 }, bitstreamBytes: 7334 },
   { name: 'lp1k', part: 'iCE40LP1K', logicCells: 1280, dieLogicCells: 1280, bram: 16, defaultPackage: 'tq144', packages: { tq144: 96, qn84: 67, cm81: 63 }, bitstreamBytes: 32220 },
-  { name: 'lp4k', part: 'iCE40LP4K', logicCells: 3520, dieLogicCells: 7680, bram: 20, defaultPackage: 'tq144', packages: { tq144: 107 }, bitstreamBytes: 135100 },
+  { name: 'lp4k', part: 'iCE40LP4K', logicCells: 3520, dieLogicCells: 7680, bram: 20, defaultPackage: 'tq144', packages: { tq144: 107, cm81: 63 }, bitstreamBytes: 135100 },
   { name: 'lp8k', part: 'iCE40LP8K', logicCells: 7680, dieLogicCells: 7680, bram: 32, defaultPackage: 'ct256', packages: { ct256: 206, cm81: 63 }, bitstreamBytes: 135100 },
   { name: 'hx1k', part: 'iCE40HX1K', logicCells: 1280, dieLogicCells: 1280, bram: 16, defaultPackage: 'tq144', packages: { tq144: 96, vq100: 72 }, bitstreamBytes: 32220 },
-  { name: 'hx4k', part: 'iCE40HX4K', logicCells: 3520, dieLogicCells: 7680, bram: 20, defaultPackage: 'tq144', packages: { tq144: 107 }, bitstreamBytes: 135100 },
+  { name: 'hx4k', part: 'iCE40HX4K', logicCells: 3520, dieLogicCells: 7680, bram: 20, defaultPackage: 'tq144', packages: { tq144: 107, cb132: 95 }, bitstreamBytes: 135100 },
   { name: 'hx8k', part: 'iCE40HX8K', logicCells: 7680, dieLogicCells: 7680, bram: 32, defaultPackage: 'ct256', packages: { ct256: 206, cb132: 95, bg121: 93 }, bitstreamBytes: 135100 },
   { name: 'up3k', part: 'iCE40UP3K', logicCells: 2800, dieLogicCells: 5280, bram: 20, defaultPackage: 'sg48', packages: { sg48: 39 }, bitstreamBytes: 104090 },
   { name: 'up5k', part: 'iCE40UP5K', logicCells: 5280, dieLogicCells: 5280, bram: 30, defaultPackage: 'sg48', packages: { sg48: 39, uwg30: 21 }, bitstreamBytes: 104090 },

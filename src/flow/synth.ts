@@ -204,7 +204,7 @@ export async function synthesize(dir: string, o: SynthOptions = {}): Promise<Syn
   progress(`yosys: ${(ys.ms / 1000).toFixed(1)} s — ${cells.lut4} LUT4, ${cells.dff} DFF, ${cells.carry} carry`);
   if (need > device.logicCells) {
     writeFileAtomic(join(dir, 'synth.log'), ys.log);
-    throw new CheckFailed(`design does not fit: needs ${need} logic cells, ${device.name} has ${device.logicCells} (Yosys: ${cells.lut4} LUT4, ${cells.dff} DFF, ${cells.carry} carry). Use a larger device (--device hx8k), fewer gates, or compile with the optimizer on.`);
+    throw new CheckFailed(`design does not fit: needs ${need} logic cells, ${device.name} has ${device.logicCells} (Yosys: ${cells.lut4} LUT4, ${cells.dff} DFF, ${cells.carry} carry). Use a larger device (--device hx8k) or a smaller network.`);
   }
 
   progress(`nextpnr-ice40: --${device.name} --package ${pkg.name} --freq ${freq} --seed ${seed}…`);
@@ -232,7 +232,7 @@ export async function synthesize(dir: string, o: SynthOptions = {}): Promise<Syn
   writeFileAtomic(join(dir, binFile), packed.bin);
   writeFileAtomic(join(dir, 'synth.log'), `${ys.log}\n${pnr.log}`);
 
-  const achieved = clk?.achieved ?? null;
+  const achieved = clk ? round3(clk.achieved) : null;
   const report: SynthReport = {
     format: 'lgnc-synth-report',
     version: 1,
@@ -258,7 +258,7 @@ export async function synthesize(dir: string, o: SynthOptions = {}): Promise<Syn
     timing: {
       clock: clk?.name ?? null,
       requestedMHz: freq,
-      achievedMHz: achieved === null ? null : round3(achieved),
+      achievedMHz: achieved,
       met: achieved === null ? null : achieved >= freq,
       criticalPath: criticalPath(pnr.report),
     },

@@ -1,0 +1,69 @@
+// bench/synth: what a logic gate network costs on an iCE40 HX8K. Random 784-input, 10-class
+// networks of 6 layers × N gates (and any netlists given as arguments, e.g. a trained MNIST
+// model), each compiled with the optimizer and with --no-opt, then synthesized in one process
+// (serial shell, 8 bits per clock, --freq 50, seed 1): logic cells, LUT4s (Yosys) next to the
+// compiler's LUT4 estimate, Fmax, and the wall time of each tool step.
+// Prints a table and writes bench/results/synth.json. Run: npm run bench:synth [-- model.json …]
+
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { compileToDir } from '../dist/emit/build.js';
+import { synthesize } from '../dist/flow/synth.js';
+import { formatNetlist } from '../dist/netlist/netlist.js';
+import { randomNetlist } from '../dist/netlist/random.js';
+
+const DEVICE = 'hx8k';
+const widths = (process.env.LGNC_BENCH_WIDTHS ?? '250,500,1000').split(',').map(Number);
+const dir = mkdtempSync(join(tmpdir(), 'lgnc-bench-synth-'));
+const models = [];
+for (const n of widths) {
+  const file = join(dir, `random-6x${n}.json`);
+  writeFileSync(file, formatNetlist(randomNetlist({ inputs: 784, widths: Array(6).fill(n), classes: 10, seed: 1, name: `random_6x${n}` })));
+  models.push({ name: `random 6×${n}`, file });
+}
+for (const file of process.argv.slice(2)) models.push({ name: basename(file, '.json'), file });
+
+const rows = [];
+for (const { name, file } of models) {
+  for (const optimize of [true, false]) {
+    const out = join(dir, `${basename(file, '.json')}-${optimize ? 'opt' : 'noopt'}`);
+    const m = compileToDir(file, out, { optimize });
+    const row = { model: name, optimized: optimize, netlistGates: m.stats.netlistGates, gates: m.stats.gates, lut4Estimate: m.stats.lut4Estimate };
+    process.stderr.write(`${name}${optimize ? '' : ' --no-opt'}: ${m.stats.gates} gates\n`);
+    try {
+      const r = await synthesize(out, { device: DEVICE, seed: 1, freq: 50, onProgress: (l) => process.stderr.write(`  ${l}\n`) });
+      const step = Object.fromEntries(r.steps.map((s) => [s.step, +(s.ms / 1000).toFixed(1)]));
+      Object.assign(row, {
+        fits: true,
+        logicCells: r.resources.logicCells.used,
+        lut4: r.resources.lut4.used,
+        dff: r.resources.dff.used,
+        carry: r.resources.carry.used,
+        estimateRatio: r.lut4Estimate.ratio,
+        fmaxMHz: r.timing.achievedMHz,
+        inferencesPerSecond: r.throughput.inferencesPerSecond,
+        yosysSeconds: step.yosys,
+        nextpnrSeconds: step.nextpnr,
+        icepackSeconds: step.icepack,
+      });
+    } catch (err) {
+      Object.assign(row, { fits: false, error: err.message });
+    }
+    rows.push(row);
+  }
+}
+rmSync(dir, { recursive: true, force: true });
+
+const pad = (v, w) => String(v ?? '').padStart(w);
+console.log(`lgnc synth on ${DEVICE} (serial shell, 8 bits/clock, seed 1)\n`);
+console.log('model            opt  gates   est LUT4  LUT4   ratio  LCs     Fmax MHz  yosys s  nextpnr s  icepack s');
+for (const r of rows) {
+  if (!r.fits) {
+    console.log(`${r.model.padEnd(16)} ${r.optimized ? 'yes' : 'no '}  ${pad(r.gates, 6)}  ${pad(r.lut4Estimate, 8)}  — ${r.error}`);
+    continue;
+  }
+  console.log(`${r.model.padEnd(16)} ${r.optimized ? 'yes' : 'no '}  ${pad(r.gates, 6)}  ${pad(r.lut4Estimate, 8)}  ${pad(r.lut4, 5)}  ${pad(r.estimateRatio.toFixed(2), 5)}  ${pad(r.logicCells, 5)}  ${pad(r.fmaxMHz?.toFixed(1), 8)}  ${pad(r.yosysSeconds, 7)}  ${pad(r.nextpnrSeconds, 9)}  ${pad(r.icepackSeconds, 9)}`);
+}
+const out = { bench: 'synth', date: new Date().toISOString(), device: DEVICE, machine: `${cpus().length}× ${cpus()[0]?.model}`, node: process.version, rows };
+writeFileSync(new URL('./results/synth.json', import.meta.url), JSON.stringify(out, null, 2) + '\n');
