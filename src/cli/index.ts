@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { UserError } from '../util/errors.js';
 import { registerCheck } from './check.js';
 import { registerEval } from './eval.js';
+import { registerFlow } from './flow.js';
 import { registerCompile } from './compile.js';
 import { registerImport } from './import.js';
 import { registerSynth } from './synth.js';
@@ -14,7 +15,7 @@ import { registerVerify } from './verify.js';
 import { LGNC_VERSION } from './version.js';
 
 /** The subcommands, in the order `lgnc --help` lists them. */
-const commands: ((program: Command) => void)[] = [registerCheck, registerEval, registerImport, registerCompile, registerVerify, registerTrain, registerSynth];
+const commands: ((program: Command) => void)[] = [registerCheck, registerEval, registerImport, registerCompile, registerVerify, registerTrain, registerSynth, registerFlow];
 
 export function buildProgram(): Command {
   const program = new Command()

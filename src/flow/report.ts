@@ -35,12 +35,17 @@ export function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
-/** Round "nice" upper bound for an axis. */
+/** A round upper bound for an axis, and the number of grid steps that keeps ticks round. */
 function niceMax(v: number): number {
   if (v <= 0) return 1;
   const p = 10 ** Math.floor(Math.log10(v));
-  for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= v) return m * p;
+  for (const m of [1, 2, 2.5, 4, 5, 10]) if (m * p >= v * (1 - 1e-12)) return m * p;
   return 10 * p;
+}
+
+function tickSteps(max: number): number {
+  const m = max / 10 ** Math.floor(Math.log10(max));
+  return m === 2.5 || m === 5 ? 5 : 4;
 }
 
 function fmt(v: number): string {
@@ -56,9 +61,10 @@ const W = 500, H = 250, L = 56, R = 12, T = 10, B = 42;
 
 function axes(yMin: number, yMax: number, xLabel: string): string {
   let g = '';
-  for (let i = 0; i <= 4; i++) {
-    const v = yMin + ((yMax - yMin) * i) / 4;
-    const y = T + (H - T - B) * (1 - i / 4);
+  const n = tickSteps(yMax - yMin);
+  for (let i = 0; i <= n; i++) {
+    const v = yMin + ((yMax - yMin) * i) / n;
+    const y = T + (H - T - B) * (1 - i / n);
     g += `<line x1="${L}" x2="${W - R}" y1="${y}" y2="${y}" stroke="#e4e7ec"/><text x="${L - 6}" y="${y + 4}" text-anchor="end">${fmt(v)}</text>`;
   }
   return g + `<text x="${(L + W - R) / 2}" y="${H - 6}" text-anchor="middle">${esc(xLabel)}</text>`;

@@ -1,0 +1,107 @@
+// Turns a flow result (and the netlist, whose meta carries the training history) into the
+// numbers and charts of build/report.html.
+
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { OP_NAMES } from '../netlist/gates.js';
+import type { Netlist } from '../netlist/netlist.js';
+import type { FlowResult } from './run-flow.js';
+import type { ReportData, Series } from './report.js';
+
+interface HistoryRecord {
+  epoch: number;
+  loss: number;
+  softTestAccuracy: number;
+  frozenTestAccuracy: number;
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+const int = (x: number) => x.toLocaleString('en-US');
+
+function netlistOps(net: Netlist): number[] {
+  const h = new Array<number>(16).fill(0);
+  for (const l of net.layers) for (const op of l.op) h[op]++;
+  return h;
+}
+
+/** Ops of the optimized network region, read from the build's IR file. */
+function optimizedOps(buildDir: string, irFile: string): number[] {
+  const ir = JSON.parse(readFileSync(join(buildDir, irFile), 'utf8')) as { op: number[]; region: number[] };
+  const h = new Array<number>(16).fill(0);
+  ir.op.forEach((op, g) => {
+    if (ir.region[g] === 0) h[op]++;
+  });
+  return h;
+}
+
+export function flowReportData(r: FlowResult, net: Netlist, buildDir: string): ReportData {
+  const m = r.manifest;
+  const s = r.synth;
+  const history = (Array.isArray(net.meta?.history) ? net.meta!.history : []) as HistoryRecord[];
+  const cards: ReportData['cards'] = [];
+  if (typeof net.meta?.softTestAccuracy === 'number') cards.push(['test accuracy (float model)', pct(net.meta.softTestAccuracy), `${net.meta.dataset}`]);
+  if (r.dataset) {
+    cards.push(['test accuracy (frozen, software)', pct(r.dataset.softwareAccuracy), `${int(r.dataset.samples)} test samples`]);
+    cards.push(['test accuracy (hardware, Verilator)', pct(r.dataset.hardwareAccuracy), r.dataset.hardwareAccuracy === r.dataset.softwareAccuracy ? 'identical to software' : 'DIFFERS from software']);
+  }
+  cards.push(['gates', `${int(m.stats.netlistGates)} → ${int(m.stats.networkGates)}`, 'network, before → after optimization']);
+  if (s) {
+    const lc = s.resources.logicCells;
+    cards.push(['logic cells', `${int(lc.used)} / ${int(lc.available)}`, `${s.device.name}, ${((100 * lc.used) / lc.available).toFixed(1)}% used`]);
+    cards.push(['Fmax', s.timing.achievedMHz !== null ? `${s.timing.achievedMHz.toFixed(1)} MHz` : 'n/a', `requested ${s.timing.requestedMHz} MHz`]);
+    cards.push(['latency', `${s.throughput.latencyCycles} cycles`, `a new input every ${s.throughput.initiationInterval} cycles`]);
+    if (s.throughput.inferencesPerSecond !== null) cards.push(['inferences / s', int(Math.round(s.throughput.inferencesPerSecond)), `at Fmax`]);
+  }
+
+  const data: ReportData = {
+    title: `lgnc report — ${net.name}`,
+    subtitle: [
+      typeof net.meta?.dataset === 'string' ? `trained on ${net.meta.dataset}` : 'netlist',
+      `${net.layers.length} layers, ${int(m.stats.netlistGates)} gates, ${m.classes} classes`,
+      s ? `synthesized for iCE40 ${s.device.name.toUpperCase()} (${s.device.package})` : 'not synthesized',
+    ].join(' · '),
+    cards,
+    footer: `lgnc ${m.lgncVersion} · model sha256 ${m.modelSha256.slice(0, 16)}… · build ${buildDir}`,
+  };
+  if (history.length) {
+    data.training = {
+      loss: [{ name: 'training loss', values: history.map((h) => h.loss) }],
+      accuracy: [
+        { name: 'soft (float model)', values: history.map((h) => h.softTestAccuracy) },
+        { name: 'frozen (gates)', values: history.map((h) => h.frozenTestAccuracy) },
+      ],
+    };
+  }
+  data.ops = { names: [...OP_NAMES], series: [{ name: 'netlist', values: netlistOps(net) }, { name: 'after optimization', values: optimizedOps(buildDir, m.ir) }] };
+  data.layers = [{ name: 'gates', values: net.layers.map((l) => l.op.length) }] as Series[];
+  if (s) {
+    // Yosys flattens the design, so the split of the core's cells between its parts follows
+    // the compiler's per-region gate counts; the shell's share is what the core does not use.
+    const used = s.resources.logicCells.used;
+    const byRegion = m.stats.gatesByRegion;
+    const coreGates = byRegion.network + byRegion.popcount + byRegion.argmax;
+    const coreCells = Math.min(used, s.lut4Estimate.yosys || used);
+    const part = (g: number) => Math.round((coreCells * g) / Math.max(coreGates, 1));
+    const parts = [
+      { name: 'network', cells: part(byRegion.network) },
+      { name: 'popcount', cells: part(byRegion.popcount) },
+      { name: 'argmax', cells: part(byRegion.argmax) },
+    ];
+    parts.push({ name: s.shell.kind === 'none' ? 'registers/other' : `${s.shell.kind} shell & registers`, cells: Math.max(0, used - parts.reduce((a, p) => a + p.cells, 0)) });
+    data.resources = { device: `iCE40 ${s.device.name.toUpperCase()}`, available: s.resources.logicCells.available, parts };
+    data.tables = [
+      {
+        title: 'Resources',
+        header: ['resource', 'used', 'available'],
+        rows: (['logicCells', 'lut4', 'dff', 'carry', 'io', 'bram'] as const).map((k) => [k, s.resources[k].used, s.resources[k].available]),
+      },
+      { title: 'Tool steps', header: ['step', 'seconds'], rows: s.steps.map((st) => [st.step, +(st.ms / 1000).toFixed(2)]) },
+    ];
+  }
+  data.tables = [
+    ...(data.tables ?? []),
+    { title: 'Optimization passes', header: ['phase', 'pass', 'runs', 'removed', 'added', 'gates after'], rows: m.stats.passes.map((p) => [p.phase, p.pass, p.runs, p.removed, p.added, p.after]) },
+    { title: 'Verification', header: ['vectors', 'design', 'mismatches', 'vectors/s'], rows: r.verify.flatMap((v) => v.checks.map((c) => [`${int(v.vectors.count)} (${v.vectors.source})`, c.design, c.mismatches, Math.round(c.vectorsPerSecond)])) },
+  ];
+  return data;
+}
