@@ -62,7 +62,7 @@ interface Flags {
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 
 /** Progress on stderr: a bar when a person watches (TTY, not CI), else a line every ~10 s. */
-function progressReporter(json: boolean): { on: (e: ProgressEvent) => void; stop: () => void } {
+export function progressReporter(json: boolean): { on: (e: ProgressEvent) => void; stop: () => void } {
   const tty = process.stderr.isTTY && !process.env.CI;
   let bar: cliProgress.SingleBar | null = null;
   let lastLine = 0;
