@@ -18,6 +18,7 @@ import { optimize, type PassRun } from '../ir/passes/index.js';
 import { UserError } from '../util/errors.js';
 import { readFileOrFail, writeFileAtomic } from '../util/files.js';
 import { LGNC_VERSION } from '../util/version.js';
+import { ByteWriter } from './bytes.js';
 import { estimateLut4 } from './lut-estimate.js';
 import { isVerilogIdentifier, verilogIdentifier } from './names.js';
 import { emitVerilog } from './verilog.js';
@@ -119,10 +120,20 @@ export function selfCheck(net: Netlist, ir: Ir, vectors = 256, seed = 0x1c0ffee)
   }
 }
 
-/** The IR as plain JSON text: one line per array, so a million gates stay readable. */
-export function formatIr(ir: Ir): string {
-  const arr = (a: ArrayLike<number> | null) => (a === null ? 'null' : JSON.stringify(Array.from(a)));
-  return [
+/** The IR as plain JSON: one line per array, so a million gates stay readable. */
+export function formatIr(ir: Ir): Uint8Array {
+  const w = new ByteWriter(1024 + ir.gates * 24);
+  const arr = (key: string, a: Int32Array | Uint8Array | null, last = false) => {
+    w.str(`  ${JSON.stringify(key)}: `);
+    if (a === null) w.str('null');
+    else {
+      w.str('[');
+      for (let i = 0; i < a.length; i++) { if (i) w.str(','); w.num(a[i]); }
+      w.str(']');
+    }
+    w.str(last ? '\n' : ',\n');
+  };
+  w.str([
     '{',
     '  "format": "lgnc-ir",',
     '  "version": 1,',
@@ -136,15 +147,16 @@ export function formatIr(ir: Ir): string {
     '  "ops": "op 0..15 is the truth table: output for (A, B) is bit 3-(2A+B), as in the lgn-netlist gate table",',
     `  "regions": ${JSON.stringify(REGION_NAMES)},`,
     `  "gates": ${ir.gates},`,
-    `  "a": ${arr(ir.a.subarray(0, ir.gates))},`,
-    `  "b": ${arr(ir.b.subarray(0, ir.gates))},`,
-    `  "op": ${arr(ir.op.subarray(0, ir.gates))},`,
-    `  "region": ${arr(ir.region.subarray(0, ir.gates))},`,
-    `  "scores": ${arr(ir.scores)},`,
-    `  "classId": ${arr(ir.classId)}`,
-    '}',
     '',
-  ].join('\n');
+  ].join('\n'));
+  arr('a', ir.a.subarray(0, ir.gates));
+  arr('b', ir.b.subarray(0, ir.gates));
+  arr('op', ir.op.subarray(0, ir.gates));
+  arr('region', ir.region.subarray(0, ir.gates));
+  arr('scores', ir.scores);
+  arr('classId', ir.classId, true);
+  w.str('}\n');
+  return w.bytes();
 }
 
 function headerLines(m: Omit<BuildManifest, 'stats'>, s: CompileStats, modelName: string): string[] {
@@ -247,7 +259,7 @@ export function compileToDir(netlistPath: string, outDir: string, opts: CompileO
   lap('emit');
 
   phase('writing files');
-  writeFileAtomic(join(outDir, manifest.verilog), v.text);
+  writeFileAtomic(join(outDir, manifest.verilog), v.bytes);
   writeFileAtomic(join(outDir, manifest.ir), formatIr(ir));
   lap('write');
   writeFileAtomic(join(outDir, `${top}.json`), JSON.stringify(manifest, null, 2) + '\n');

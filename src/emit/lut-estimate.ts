@@ -18,40 +18,32 @@ export function estimateLut4(ir: Ir): number {
   const G = ir.gates;
   const leaves = new Int32Array(4 * G);
   const count = new Uint8Array(G);
-  const tmp = new Int32Array(8);
-  // Merges the leaf sets (as node lists) into tmp; returns the size, or 99 if over 4.
-  const merge = (sets: number[][]): number => {
-    let n = 0;
-    for (const s of sets) {
-      for (const x of s) {
-        let dup = false;
-        for (let i = 0; i < n; i++) if (tmp[i] === x) { dup = true; break; }
-        if (!dup) { if (n === 4) return 99; tmp[n++] = x; }
-      }
-    }
-    return n;
+  const tmp = new Int32Array(4);
+  let n = 0;
+  /** Adds node x to tmp unless present; false when that would make 5 leaves. */
+  const addLeaf = (x: number): boolean => {
+    if (x === 0) return true;
+    for (let i = 0; i < n; i++) if (tmp[i] === x) return true;
+    if (n === 4) return false;
+    tmp[n++] = x;
+    return true;
   };
-  const leafList = (node: number): number[] => {
-    const g = node - first;
-    return Array.from(leaves.subarray(4 * g, 4 * g + count[g]));
+  /** Adds node u's cone leaves (absorb) or u itself. */
+  const addCone = (u: number, absorb: boolean): boolean => {
+    if (!absorb || u < first) return addLeaf(u);
+    const g = u - first;
+    for (let i = 0; i < count[g]; i++) if (!addLeaf(leaves[4 * g + i])) return false;
+    return true;
   };
-  const own = (node: number): number[] => (node === 0 ? [] : [node]);
   for (let g = 0; g < G; g++) {
     const u = ir.a[g] >>> 1, v = ir.b[g] >>> 1;
-    const ug = u >= first, vg = v >= first;
-    const options: number[][][] = [];
-    if (ug && vg) options.push([leafList(u), leafList(v)]);
-    if (ug) options.push([leafList(u), own(v)]);
-    if (vg) options.push([own(u), leafList(v)]);
-    options.push([own(u), own(v)]);
-    for (const opt of options) {
-      const n = merge(opt);
-      if (n <= 4) {
-        leaves.set(tmp.subarray(0, n), 4 * g);
-        count[g] = n;
-        break;
-      }
+    // Options, best first: absorb both inputs, then A's cone, then B's, then neither.
+    for (let option = 0; option < 4; option++) {
+      n = 0;
+      if (addCone(u, option === 0 || option === 1) && addCone(v, option === 0 || option === 2)) break;
     }
+    leaves.set(tmp.subarray(0, n), 4 * g);
+    count[g] = n;
   }
   const needed = new Uint8Array(G);
   for (const lits of sinkLits(ir)) for (let i = 0; i < lits.length; i++) {

@@ -13,9 +13,9 @@
 // netlist/gates.ts — no second copy of the ops here): AND/OR forms with the needed
 // inversions, XOR/XNOR, a wire or a constant.
 
-import { opSupport } from '../netlist/gates.js';
+import { ByteWriter } from './bytes.js';
 import {
-  absorbInputInversions, classWidth, firstGateNode, nodeLevels, REGION_NAMES, scoreWidth, type Ir, type Lit,
+  absorbInputInversions, classWidth, supportOf, firstGateNode, nodeLevels, REGION_NAMES, scoreWidth, type Ir, type Lit,
 } from '../ir/ir.js';
 
 export interface VerilogOptions {
@@ -27,16 +27,17 @@ export interface VerilogOptions {
 }
 
 export interface VerilogResult {
-  text: string;
+  /** The Verilog file (ASCII). */
+  bytes: Uint8Array;
   /** Rising edges from sampling an input to its result at the outputs (0: combinational). */
   latency: number;
-  /** Pipeline registers (bits), excluding the valid chain. */
+  /** Pipeline register bits, excluding the valid chain. */
   registers: number;
 }
 
 /** Verilog expression of op applied to operands A, B (already-named signals). */
 export function opExpression(op: number, A: string, B: string): string {
-  const support = opSupport(op);
+  const support = supportOf(op);
   if (support === 0) return op & 8 ? "1'b1" : "1'b0";
   if (support === 1) return op & 8 ? `~${A}` : A;
   if (support === 2) return op & 8 ? `~${B}` : B;
@@ -53,6 +54,27 @@ export function opExpression(op: number, A: string, B: string): string {
   return `${pa ? `~${A}` : A} | ${pb ? `~${B}` : B}`;
 }
 
+/** opExpression of each op as text pieces around the operands (A = -1, B = -2), built once. */
+const TEMPLATES: (string | number)[][] = Array.from({ length: 16 }, (_, op) =>
+  opExpression(op, '\u0000', '\u0001').split(/(\u0000|\u0001)/).filter((p) => p !== '')
+    .map((p) => (p === '\u0000' ? -1 : p === '\u0001' ? -2 : p)));
+
+/** Writes a node's name (as seen by the code being written) into w. */
+type NodeWriter = (w: ByteWriter, node: number) => void;
+
+/** Writes `  wire n<node> = <op expression>;` for gate g. */
+function writeGate(w: ByteWriter, ir: Ir, g: number, node: number, name: NodeWriter): void {
+  const la = ir.a[g], lb = ir.b[g];
+  const op = absorbInputInversions(ir.op[g], la & 1, lb & 1);
+  w.str('  wire n').num(node).str(' = ');
+  for (const p of TEMPLATES[op]) {
+    if (p === -1) name(w, la >>> 1);
+    else if (p === -2) name(w, lb >>> 1);
+    else w.str(p as string);
+  }
+  w.str(';\n');
+}
+
 /**
  * Which nodes the emitted text reads on the way to an output. An input the op ignores (e.g.
  * B of a NOT A gate, kept by --no-opt) is not read: the expression leaves it out.
@@ -63,7 +85,7 @@ function liveNodes(ir: Ir, sinks: Int32Array[]): Uint8Array {
   for (const s of sinks) for (let i = 0; i < s.length; i++) live[s[i] >>> 1] = 1;
   for (let g = ir.gates - 1; g >= 0; g--) {
     if (!live[first + g]) continue;
-    const support = opSupport(ir.op[g]);
+    const support = supportOf(ir.op[g]);
     if (support & 1) live[ir.a[g] >>> 1] = 1;
     if (support & 2) live[ir.b[g] >>> 1] = 1;
   }
@@ -81,77 +103,98 @@ export function emitVerilog(ir: Ir, opts: VerilogOptions): VerilogResult {
   let deadGates = 0;
   if (opts.pipeline === null) for (let g = 0; g < ir.gates; g++) if (!live[first + g]) deadGates++;
 
-  const out: string[] = ['', '`default_nettype none', ''];
+  const w = new ByteWriter(64 + ir.gates * 40);
+  const line = (s: string) => w.str(s).str('\n');
   const pipelined = opts.pipeline !== null;
-  out.push(`module ${opts.top} (`);
-  if (pipelined) out.push('  input  wire clk,', '  input  wire in_valid,');
+  // The header states the latency, known only after planning the body: the body goes into
+  // its own writer first.
+  const bw = new ByteWriter(64 + ir.gates * 40);
+  const body = pipelined ? pipelinedBody(ir, opts.pipeline!, live, bw) : combinationalBody(ir, bw);
+
+  for (const h of opts.header(body)) line(h === '' ? '//' : `// ${h}`);
+  line('');
+  line('`default_nettype none');
+  line('');
+  line(`module ${opts.top} (`);
+  if (pipelined) { line('  input  wire clk,'); line('  input  wire in_valid,'); }
   if (unusedInputs > 0) {
     // Waiver: the interface carries every netlist input, but the network may read fewer
     // (e.g. border pixels no gate uses); those bits are unused by design.
-    out.push(`  // ${unusedInputs} of the ${N} input bits are read by no gate.`, '  /* verilator lint_off UNUSEDSIGNAL */');
+    line(`  // ${unusedInputs} of the ${N} input bits are read by no gate.`);
+    line('  /* verilator lint_off UNUSEDSIGNAL */');
   }
-  out.push(`  input  wire [${N - 1}:0] x,`);
-  if (unusedInputs > 0) out.push('  /* verilator lint_on UNUSEDSIGNAL */');
-  if (pipelined) out.push('  output wire out_valid,');
-  out.push(`  output wire [${K * W - 1}:0] scores,`, `  output wire [${CW - 1}:0] class_id`, ');');
+  line(`  input  wire [${N - 1}:0] x,`);
+  if (unusedInputs > 0) line('  /* verilator lint_on UNUSEDSIGNAL */');
+  if (pipelined) line('  output wire out_valid,');
+  line(`  output wire [${K * W - 1}:0] scores,`);
+  line(`  output wire [${CW - 1}:0] class_id`);
+  line(');');
   if (deadGates > 0) {
     // Waiver: only --no-opt designs keep gates no output reads (the network as trained).
-    out.push(`  // ${deadGates} gates are read by no output (unoptimized design, kept as trained).`, '  /* verilator lint_off UNUSEDSIGNAL */');
+    line(`  // ${deadGates} gates are read by no output (unoptimized design, kept as trained).`);
+    line('  /* verilator lint_off UNUSEDSIGNAL */');
   }
-  const body = pipelined ? pipelinedBody(ir, opts.pipeline!, live, out) : combinationalBody(ir, out);
-  if (deadGates > 0) out.push('  /* verilator lint_on UNUSEDSIGNAL */');
-  out.push('', 'endmodule', '', '`default_nettype wire', '');
-  const header = opts.header(body).map((line) => (line === '' ? '//' : `// ${line}`));
-  out.unshift(...header);
-  return { text: out.join('\n'), latency: body.latency, registers: body.registers };
+  const text = bw.bytes();
+  const tail = new ByteWriter(256);
+  if (deadGates > 0) tail.str('  /* verilator lint_on UNUSEDSIGNAL */\n');
+  tail.str('\nendmodule\n\n`default_nettype wire\n');
+  const headBytes = w.bytes(), tailBytes = tail.bytes();
+  const bytes = new Uint8Array(headBytes.length + text.length + tailBytes.length);
+  bytes.set(headBytes, 0);
+  bytes.set(text, headBytes.length);
+  bytes.set(tailBytes, headBytes.length + text.length);
+  return { bytes, latency: body.latency, registers: body.registers };
 }
 
-/** Name of a literal's node value in combinational code, with the constant cases. */
-function combinationalName(first: number, node: number): string {
-  if (node === 0) return "1'b0";
-  if (node < first) return `x[${node - 1}]`;
-  return `n${node}`;
+function writeLit(w: ByteWriter, lit: Lit, name: NodeWriter): void {
+  if (lit >>> 1 === 0) { w.str(lit & 1 ? "1'b1" : "1'b0"); return; }
+  if (lit & 1) w.str('~');
+  name(w, lit >>> 1);
 }
 
-function gateLine(ir: Ir, g: number, name: (node: number) => string, first: number): string {
-  const la = ir.a[g], lb = ir.b[g];
-  const op = absorbInputInversions(ir.op[g], la & 1, lb & 1);
-  return `  wire n${first + g} = ${opExpression(op, name(la >>> 1), name(lb >>> 1))};`;
-}
-
-function litExpression(lit: Lit, name: (node: number) => string): string {
-  if (lit >>> 1 === 0) return lit & 1 ? "1'b1" : "1'b0";
-  return lit & 1 ? `~${name(lit >>> 1)}` : name(lit >>> 1);
-}
-
-function outputAssigns(ir: Ir, out: string[], name: (node: number) => string): void {
+function outputAssigns(ir: Ir, w: ByteWriter, name: NodeWriter): void {
   const W = scoreWidth(ir.outputsPerClass);
   // Concatenations list the most significant bit first.
-  const concat = (lits: Int32Array) => (lits.length === 1 ? litExpression(lits[0], name)
-    : `{${Array.from(lits).reverse().map((l) => litExpression(l, name)).join(', ')}}`);
+  const concat = (lits: Int32Array) => {
+    if (lits.length === 1) { writeLit(w, lits[0], name); return; }
+    w.str('{');
+    for (let j = lits.length - 1; j >= 0; j--) {
+      writeLit(w, lits[j], name);
+      if (j > 0) w.str(', ');
+    }
+    w.str('}');
+  };
   for (let c = 0; c < ir.classes; c++) {
-    out.push(`  assign scores[${c * W} +: ${W}] = ${concat(ir.scores!.subarray(c * W, (c + 1) * W))};  // class ${c}`);
+    w.str(`  assign scores[${c * W} +: ${W}] = `);
+    concat(ir.scores!.subarray(c * W, (c + 1) * W));
+    w.str(`;  // class ${c}\n`);
   }
-  out.push(`  assign class_id = ${concat(ir.classId!)};`);
+  w.str('  assign class_id = ');
+  concat(ir.classId!);
+  w.str(';\n');
 }
 
-function combinationalBody(ir: Ir, out: string[]): { latency: number; registers: number } {
+function combinationalBody(ir: Ir, w: ByteWriter): { latency: number; registers: number } {
   const first = firstGateNode(ir);
-  const name = (node: number) => combinationalName(first, node);
+  const name: NodeWriter = (w, node) => {
+    if (node === 0) w.str("1'b0");
+    else if (node < first) w.str('x[').num(node - 1).str(']');
+    else w.str('n').num(node);
+  };
   let region = -1;
   for (let g = 0; g < ir.gates; g++) {
     if (ir.region[g] !== region) {
       region = ir.region[g];
-      out.push('', `  // ${REGION_NAMES[region]}`);
+      w.str(`\n  // ${REGION_NAMES[region]}\n`);
     }
-    out.push(gateLine(ir, g, name, first));
+    writeGate(w, ir, g, first + g, name);
   }
-  out.push('', '  // outputs');
-  outputAssigns(ir, out, name);
+  w.str('\n  // outputs\n');
+  outputAssigns(ir, w, name);
   return { latency: 0, registers: 0 };
 }
 
-function pipelinedBody(ir: Ir, every: number, live: Uint8Array, out: string[]): { latency: number; registers: number } {
+function pipelinedBody(ir: Ir, every: number, live: Uint8Array, w: ByteWriter): { latency: number; registers: number } {
   const first = firstGateNode(ir);
   const levels = nodeLevels(ir);
   const nodes = first + ir.gates;
@@ -167,7 +210,7 @@ function pipelinedBody(ir: Ir, every: number, live: Uint8Array, out: string[]): 
   for (let g = 0; g < ir.gates; g++) {
     if (!live[first + g]) continue;
     const s = stage[first + g];
-    const support = opSupport(ir.op[g]);
+    const support = supportOf(ir.op[g]);
     for (const lit of [support & 1 ? ir.a[g] : 0, support & 2 ? ir.b[g] : 0]) {
       const u = lit >>> 1;
       if (u !== 0 && stage[u] < s && need[u] < s - 1) need[u] = s - 1;
@@ -175,16 +218,18 @@ function pipelinedBody(ir: Ir, every: number, live: Uint8Array, out: string[]): 
   }
   for (const s of sinks) for (let i = 0; i < s.length; i++) if (s[i] >>> 1 !== 0) need[s[i] >>> 1] = R;
 
-  const base = (node: number) => (node < first ? `x${node - 1}` : `n${node}`);
-  const reg = (node: number, bank: number) => `${base(node)}_q${bank}`;
-  /** The node's value as read by logic in stage s (from bank s − 1 when computed earlier). */
-  const valueIn = (node: number, s: number) => {
-    if (node === 0) return "1'b0";
-    if (node >= first && stage[node] === s) return `n${node}`;
-    return reg(node, s - 1);
+  /** Register of node n in bank b: x<i>_q<b> for inputs, n<node>_q<b> for gates. */
+  const reg = (w: ByteWriter, n: number, b: number) => {
+    if (n < first) w.str('x').num(n - 1);
+    else w.str('n').num(n);
+    w.str('_q').num(b);
   };
-  const source = (node: number, bank: number) =>
-    bank === stage[node] ? (node < first ? `x[${node - 1}]` : `n${node}`) : reg(node, bank - 1);
+  /** The value of node n in bank b's input: the wire or input port itself, or bank b − 1. */
+  const source = (w: ByteWriter, n: number, b: number) => {
+    if (b !== stage[n]) reg(w, n, b - 1);
+    else if (n < first) w.str('x[').num(n - 1).str(']');
+    else w.str('n').num(n);
+  };
 
   // Gates and registered nodes, bucketed by stage / bank, each in node order.
   const byStage: number[][] = Array.from({ length: R + 1 }, () => []);
@@ -196,28 +241,28 @@ function pipelinedBody(ir: Ir, every: number, live: Uint8Array, out: string[]): 
   }
 
   const bank = (b: number) => {
-    out.push('', `  // register bank ${b}${b === 0 ? ': inputs sampled' : ''}`);
-    out.push(`  reg valid_q${b} = 1'b0;`);
-    for (const n of byBank[b]) out.push(`  reg ${reg(n, b)} = 1'b0;`);
-    out.push('  always @(posedge clk) begin');
-    out.push(`    valid_q${b} <= ${b === 0 ? 'in_valid' : `valid_q${b - 1}`};`);
-    for (const n of byBank[b]) out.push(`    ${reg(n, b)} <= ${source(n, b)};`);
-    out.push('  end');
+    w.str(`\n  // register bank ${b}${b === 0 ? ': inputs sampled' : ''}\n`);
+    w.str(`  reg valid_q${b} = 1'b0;\n`);
+    for (const n of byBank[b]) { w.str('  reg '); reg(w, n, b); w.str(" = 1'b0;\n"); }
+    w.str('  always @(posedge clk) begin\n');
+    w.str(`    valid_q${b} <= ${b === 0 ? 'in_valid' : `valid_q${b - 1}`};\n`);
+    for (const n of byBank[b]) { w.str('    '); reg(w, n, b); w.str(' <= '); source(w, n, b); w.str(';\n'); }
+    w.str('  end\n');
   };
   bank(0);
   for (let s = 1; s <= R; s++) {
-    out.push('', `  // stage ${s}: gate levels ${(s - 1) * every + 1}..${s * every}`);
-    for (const n of byStage[s]) gateLine2(n, s);
+    w.str(`\n  // stage ${s}: gate levels ${(s - 1) * every + 1}..${s * every}\n`);
+    // Logic in stage s reads gates of the same stage directly, everything else from bank s − 1.
+    const valueIn: NodeWriter = (w, n) => {
+      if (n === 0) w.str("1'b0");
+      else if (n >= first && stage[n] === s) w.str('n').num(n);
+      else reg(w, n, s - 1);
+    };
+    for (const n of byStage[s]) writeGate(w, ir, n - first, n, valueIn);
     bank(s);
   }
-  function gateLine2(n: number, s: number): void {
-    const g = n - first;
-    const la = ir.a[g], lb = ir.b[g];
-    const op = absorbInputInversions(ir.op[g], la & 1, lb & 1);
-    out.push(`  wire n${n} = ${opExpression(op, valueIn(la >>> 1, s), valueIn(lb >>> 1, s))};`);
-  }
-  out.push('', '  // outputs, from register bank ' + R);
-  out.push(`  assign out_valid = valid_q${R};`);
-  outputAssigns(ir, out, (node) => reg(node, R));
+  w.str(`\n  // outputs, from register bank ${R}\n`);
+  w.str(`  assign out_valid = valid_q${R};\n`);
+  outputAssigns(ir, w, (w, n) => reg(w, n, R));
   return { latency: R, registers };
 }

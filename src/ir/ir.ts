@@ -16,7 +16,7 @@
 // `outputs` is null once scores exist; `classId` may be null (the evaluator then takes the
 // argmax of the scores itself). Every form computes the same scores and class.
 
-import { opBit, truthTable, opFromTable } from '../netlist/gates.js';
+import { opBit, opFromTable, opSupport, truthTable } from '../netlist/gates.js';
 
 export type Lit = number;
 export const FALSE: Lit = 0;
@@ -74,17 +74,35 @@ export function sinkLits(ir: Ir): Int32Array[] {
   return s;
 }
 
+// Truth-table rewrites as lookup tables, computed once from the gate table: the passes run
+// them once per gate, millions of times on big networks.
+const ABSORB = new Uint8Array(64);
+const SWAP = new Uint8Array(16);
+const SUPPORT = new Uint8Array(16);
+for (let op = 0; op < 16; op++) {
+  for (let inv = 0; inv < 4; inv++) {
+    const t: number[] = [];
+    for (let A = 0; A < 2; A++) for (let B = 0; B < 2; B++) t.push(opBit(op, A ^ (inv >> 1), B ^ (inv & 1)));
+    ABSORB[op * 4 + inv] = opFromTable(t);
+  }
+  const [t00, t01, t10, t11] = truthTable(op);
+  SWAP[op] = opFromTable([t00, t10, t01, t11]);
+  SUPPORT[op] = opSupport(op);
+}
+
 /** op'(A, B) = op(A ^ ia, B ^ ib): absorbs input inversions into the truth table. */
 export function absorbInputInversions(op: number, ia: number, ib: number): number {
-  const t: number[] = [];
-  for (let A = 0; A < 2; A++) for (let B = 0; B < 2; B++) t.push(opBit(op, A ^ ia, B ^ ib));
-  return opFromTable(t);
+  return ABSORB[op * 4 + ia * 2 + ib];
 }
 
 /** op'(A, B) = op(B, A). */
 export function swapInputs(op: number): number {
-  const [t00, t01, t10, t11] = truthTable(op);
-  return opFromTable([t00, t10, t01, t11]);
+  return SWAP[op];
+}
+
+/** Which inputs op reads: bit 0 = A, bit 1 = B (gate table's opSupport, tabulated). */
+export function supportOf(op: number): number {
+  return SUPPORT[op];
 }
 
 /** Gate-level value of op on literal values (0/1). */
@@ -145,16 +163,18 @@ export class IrBuilder {
   /** The finished IR, with the stage literals given (arrays trimmed to the gate count). */
   finish(base: Pick<Ir, 'name' | 'inputs' | 'classes' | 'outputsPerClass'>, sinks: Pick<Ir, 'outputs' | 'scores' | 'classId'>): Ir {
     const n = this.gates;
+    // Views, not copies, when the arrays are nearly full (they are for passes' rewrites).
+    const trim = <T extends Int32Array | Uint8Array>(arr: T): T => (n >= arr.length * 0.75 ? arr.subarray(0, n) : arr.slice(0, n)) as T;
     return {
       name: base.name,
       inputs: base.inputs,
       classes: base.classes,
       outputsPerClass: base.outputsPerClass,
       gates: n,
-      a: this.a.slice(0, n),
-      b: this.b.slice(0, n),
-      op: this.op.slice(0, n),
-      region: this.region.slice(0, n),
+      a: trim(this.a),
+      b: trim(this.b),
+      op: trim(this.op),
+      region: trim(this.region),
       outputs: sinks.outputs,
       scores: sinks.scores,
       classId: sinks.classId,
@@ -186,6 +206,7 @@ export function depth(ir: Ir, levels = nodeLevels(ir)): number {
 
 /** True when two IRs are structurally identical (same gates, same stage literals). */
 export function sameIr(x: Ir, y: Ir): boolean {
+  if (x === y) return true;
   if (x.gates !== y.gates) return false;
   const eq = (p: ArrayLike<number> | null, q: ArrayLike<number> | null, n?: number) => {
     if (p === null || q === null) return p === q;

@@ -6,8 +6,7 @@
 // inverter survives as a gate, and only final outputs may carry an inversion.
 // Guarantees: every gate's value is unchanged for every input vector.
 
-import { opSupport } from '../../netlist/gates.js';
-import { FALSE, TRUE, absorbInputInversions } from '../ir.js';
+import { FALSE, TRUE, absorbInputInversions, supportOf } from '../ir.js';
 import { sweep, type Pass } from './pass.js';
 
 export const absorbInverters: Pass = {
@@ -17,7 +16,7 @@ export const absorbInverters: Pass = {
     return sweep(ir, 'absorb-inverters', (_g, a, b, op, out) => {
       let f = absorbInputInversions(op, a & 1, b & 1);
       const na = a & ~1, nb = b & ~1;
-      const support = opSupport(f);
+      const support = supportOf(f);
       if (support === 0) return f & 8 ? TRUE : FALSE;
       // Reads only A: f = A (table 0011) or NOT A (1100); bit 3 is the output for 00.
       if (support === 1) return f & 8 ? na ^ 1 : na;

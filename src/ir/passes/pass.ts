@@ -37,12 +37,18 @@ export function sweep(ir: Ir, passName: string, rule: Rule): { ir: Ir; stats: Pa
   for (let n = 0; n < first; n++) map[n] = n << 1;
   const out = new IrBuilder(ir.inputs, ir.gates);
   const { a, b, op, region } = ir;
+  // Identity so far: every gate kept in place with the same inputs and op.
+  let same = true;
   for (let g = 0; g < ir.gates; g++) {
     const la = map[a[g] >>> 1] ^ (a[g] & 1);
     const lb = map[b[g] >>> 1] ^ (b[g] & 1);
     out.regionHint = region[g];
-    map[first + g] = rule(g, la, lb, op[g], out);
+    const lit = rule(g, la, lb, op[g], out);
+    map[first + g] = lit;
+    if (same && (lit !== (first + g) << 1 || out.a[g] !== a[g] || out.b[g] !== b[g] || out.op[g] !== op[g])) same = false;
   }
+  // Nothing changed: hand back the same IR (cheap, and the fixed-point test sees it at once).
+  if (same) return { ir, stats: { pass: passName, before: ir.gates, after: ir.gates, removed: 0, added: 0 } };
   const remap = (lits: Int32Array | null) => (lits ? lits.map((l) => map[l >>> 1] ^ (l & 1)) : null);
   const next = out.finish(ir, { outputs: remap(ir.outputs), scores: remap(ir.scores), classId: remap(ir.classId) });
   return { ir: next, stats: { pass: passName, before: ir.gates, after: next.gates, removed: ir.gates - next.gates, added: 0 } };

@@ -51,7 +51,7 @@ export const strash: Pass = {
       let f = absorbInputInversions(op, a & 1, b & 1);
       let na = a & ~1, nb = b & ~1;
       if (na > nb) {
-        [na, nb] = [nb, na];
+        const t = na; na = nb; nb = t;
         f = swapInputs(f);
       }
       const inv = (f >> 3) & 1;
