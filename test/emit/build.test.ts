@@ -3,7 +3,10 @@ import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compileToDir, readBuildManifest } from '../../src/emit/build.js';
+import { compileToDir, readBuildManifest, selfCheck } from '../../src/emit/build.js';
+import { irFromNetlist } from '../../src/ir/from-netlist.js';
+import { optimize } from '../../src/ir/passes/index.js';
+import { loadNetlist } from '../../src/netlist/netlist.js';
 import { isVerilogIdentifier, verilogIdentifier } from '../../src/emit/names.js';
 import { saveNetlist } from '../../src/netlist/netlist.js';
 import { randomNetlist } from '../../src/netlist/random.js';
@@ -77,6 +80,15 @@ describe('compileToDir and readBuildManifest (the build contract)', () => {
     expect(() => compileToDir(fixture('xor.json'), dir, { top: '1bad name' })).toThrow(/not a legal Verilog module name.*--top m_1bad_name/);
     expect(() => compileToDir(fixture('xor.json'), dir, { pipeline: 0 })).toThrow(UserError);
     expect(() => compileToDir(join(dir, 'nope.json'), dir, {})).toThrow(/no such netlist file/);
+  });
+
+  it('the self-check stops a build whose design differs from the netlist', () => {
+    const net = loadNetlist(fixture('all-ops-deep.json'));
+    const ir = optimize(irFromNetlist(net)).ir;
+    expect(() => selfCheck(net, ir)).not.toThrow();
+    const broken = { ...ir, scores: ir.scores!.slice() };
+    broken.scores[0] ^= 1; // the lowest score bit of class 0, inverted
+    expect(() => selfCheck(net, broken)).toThrow(/self-check failed/);
   });
 
   it('module names are sanitized netlist names', () => {
