@@ -37,10 +37,10 @@ export function registerSynth(program: Command): void {
     .description('synthesize a compiled build to an iCE40 bitstream (Yosys, nextpnr-ice40, icepack) and report resources and Fmax')
     .argument('<build-dir>', 'folder written by `lgnc compile`')
     .option('--top <name>', 'which build in the folder, when it holds several')
-    .addOption(new Option('--device <device>', 'iCE40 device').choices(DEVICES.map((d) => d.name)).default(undefined, 'up5k'))
+    .addOption(new Option('--device <device>', 'iCE40 device (default up5k)').choices(DEVICES.map((d) => d.name)))
     .option('--package <package>', "package (default: the device's usual one, e.g. sg48 for up5k)")
     .addOption(new Option('--board <board>', 'build for a board: UART board top, its pins and clock').choices(BOARDS.map((b) => b.name)))
-    .addOption(new Option('--shell <shell>', 'serial: inputs arrive --shell-width bits per clock, outputs registered; none: the bare core').choices(['serial', 'none']).default(undefined, 'serial'))
+    .addOption(new Option('--shell <shell>', 'serial: inputs arrive --shell-width bits per clock, outputs registered; none: the bare core (default serial)').choices(['serial', 'none']))
     .option('--shell-width <bits>', 'serial shell: input bits per clock (default 8)', num('--shell-width'))
     .option('--scores', 'serial shell: also output the registered class scores (costs pins)')
     .option('--freq <MHz>', 'target clock for place and route (default 50, or the board clock)', num('--freq'))
@@ -103,10 +103,12 @@ export function formatReport(r: SynthReport): string {
       ['shell', shell],
       ['Fmax', t.achievedMHz === null ? `n/a (no clocked paths; requested ${t.requestedMHz} MHz)` : `${t.achievedMHz.toFixed(2)} MHz (requested ${t.requestedMHz} MHz: ${t.met ? 'met' : 'NOT met'})`],
       ['critical path', cp ? `${cp.delayNs.toFixed(2)} ns (logic ${cp.logicNs.toFixed(2)}, routing ${cp.routingNs.toFixed(2)}), ${cp.logicLevels} cells: ${cp.startpoint} → ${cp.endpoint}` : 'n/a'],
-      ['latency', `${th.latencyCycles} cycles (${th.beats} input beats${th.coreLatency ? ` + core ${th.coreLatency} + 1` : ''})`],
-      ['initiation interval', `${th.initiationInterval} cycles`],
+      ['latency', r.shell.kind === 'uart'
+        ? `${th.latencyCycles.toLocaleString('en-US')} cycles (${th.beats} bytes in + 1 byte out over the UART)`
+        : `${th.latencyCycles} cycles (${th.beats} input beats${th.coreLatency ? ` + core ${th.coreLatency} + 1` : ''})`],
+      ['initiation interval', `${th.initiationInterval.toLocaleString('en-US')} cycles`],
       ['inferences/s', th.inferencesPerSecond === null ? 'n/a' : th.inferencesPerSecond.toLocaleString('en-US')],
-      ['LUT4 estimate', `${r.lut4Estimate.compiler} (compiler) vs ${r.lut4Estimate.yosys} (Yosys), ratio ${r.lut4Estimate.ratio}`],
+      ['LUT4 estimate', `${r.lut4Estimate.compiler} for the core (compiler) vs ${r.lut4Estimate.yosys} for the whole top (Yosys), ratio ${r.lut4Estimate.ratio}`],
       ['steps', r.steps.map((s) => `${s.step} ${(s.ms / 1000).toFixed(1)} s`).join(', ') + `; total ${(r.totalMs / 1000).toFixed(1)} s`],
       ['seed', r.seed],
       ['tools', `${r.tools.yosys}; @yowasp/yosys ${r.tools.yowaspYosys}; @yowasp/nextpnr-ice40 ${r.tools.yowaspNextpnrIce40}`],

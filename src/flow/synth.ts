@@ -17,7 +17,7 @@ import { LGNC_VERSION } from '../util/version.js';
 import { findBoard, type Board } from './boards.js';
 import { findDevice, findPackage } from './devices.js';
 import { icepack, nextpnrPackageVersion, placeAndRoute, type NextpnrReport } from './nextpnr.js';
-import { coreOnlyPins, readAsset, serialShell, serialShellPins, serialTiming, uartTop, type CoreInterface, type ShellTiming } from './shell.js';
+import { clocksPerBit, coreOnlyPins, readAsset, serialShell, serialShellPins, serialTiming, uartTop, type CoreInterface, type ShellTiming } from './shell.js';
 import { groupCells, minLogicCells, synthIce40, yosysPackageVersion } from './yosys.js';
 
 export type ShellKind = 'serial' | 'none';
@@ -77,7 +77,7 @@ export interface SynthReport {
   resources: { logicCells: Used; lut4: Used; dff: Used; carry: Used; io: Used; bram: Used };
   /** Yosys's cell counts by type, as `stat` gave them. */
   yosysCells: Record<string, number>;
-  /** The compiler's LUT4 estimate (manifest stats) next to Yosys's count. */
+  /** The compiler's LUT4 estimate of the core (manifest stats) next to Yosys's count for the whole synthesized top (shell included). */
   lut4Estimate: { compiler: number; yosys: number; ratio: number };
   timing: {
     clock: string | null;
@@ -135,7 +135,7 @@ function plan(m: BuildManifest, coreVerilog: string, o: SynthOptions, board: Boa
       generated: t.files,
       pins: 3,
       pcf: readAsset(board.pcf),
-      timing: serialTiming(core, 8),
+      timing: uartTiming(core, board),
       shell: { kind: 'uart', width: 8, scores: false, verilog: `${t.name}.v` },
     };
   }
@@ -157,6 +157,17 @@ function plan(m: BuildManifest, coreVerilog: string, o: SynthOptions, board: Boa
     timing: serialTiming(core, width),
     shell: { kind: 'serial', width, scores, verilog: file },
   };
+}
+
+/**
+ * A UART board's pace is the wire's: the host sends ceil(N/8) frames of 10 bits and waits
+ * for the 1-frame answer, so one exchange takes (bytes + 1) × 10 bit times. (The board's own
+ * work is a few clocks and overlaps the last stop bit, which is sampled in its middle.)
+ */
+function uartTiming(core: CoreInterface, board: Board): ShellTiming {
+  const bytes = Math.ceil(core.inputs / 8);
+  const exchange = (bytes + 1) * 10 * clocksPerBit(board);
+  return { beats: bytes, coreLatency: core.latency, latencyCycles: exchange, initiationInterval: exchange };
 }
 
 function checkOptions(o: SynthOptions): void {
@@ -264,8 +275,12 @@ export async function synthesize(dir: string, o: SynthOptions = {}): Promise<Syn
     },
     throughput: {
       ...p.timing,
-      inferencesPerSecond: achieved === null ? null : Math.round((achieved * 1e6) / p.timing.initiationInterval),
-      definition: 'Fmax / initiation interval; the serial shell takes one vector every ceil(inputs / width) cycles, beats back to back',
+      inferencesPerSecond: board
+        ? Math.round(board.clockHz / p.timing.initiationInterval)
+        : achieved === null ? null : Math.round((achieved * 1e6) / p.timing.initiationInterval),
+      definition: board
+        ? `board clock / initiation interval: one UART exchange, ceil(inputs / 8) + 1 frames of 10 bits at ${board.baud} baud`
+        : 'Fmax / initiation interval; the serial shell takes one vector every ceil(inputs / width) cycles, beats back to back',
     },
     bitstream: { file: binFile, bytes: packed.bin.length, sha256: createHash('sha256').update(packed.bin).digest('hex') },
     seed,

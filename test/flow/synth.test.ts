@@ -98,6 +98,9 @@ describe('lgnc synth (Yosys → nextpnr-ice40 → icepack)', () => {
     expect(r.timing.achievedMHz).toBeGreaterThan(12);
     expect(r.resources.io.used).toBe(3);
     expect(r.ok).toBe(true);
+    // The UART sets the pace: 1 byte in and 1 byte out, 10 bits each, 104 clocks per bit at 12 MHz.
+    expect(r.throughput).toMatchObject({ beats: 1, initiationInterval: 2 * 10 * 104 });
+    expect(r.throughput.inferencesPerSecond).toBe(Math.round(12e6 / 2080));
   }, TOOL_TIMEOUT);
 
   it('refuses a design that does not fit with the cells it needs and the device capacity', async () => {
