@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { UserError } from '../util/errors.js';
 import { registerCheck } from './check.js';
+import { registerDemo } from './demo.js';
 import { registerEval } from './eval.js';
 import { registerFlow } from './flow.js';
 import { registerCompile } from './compile.js';
@@ -15,7 +16,7 @@ import { registerVerify } from './verify.js';
 import { LGNC_VERSION } from './version.js';
 
 /** The subcommands, in the order `lgnc --help` lists them. */
-const commands: ((program: Command) => void)[] = [registerCheck, registerEval, registerImport, registerCompile, registerVerify, registerTrain, registerSynth, registerFlow];
+const commands: ((program: Command) => void)[] = [registerCheck, registerEval, registerImport, registerCompile, registerVerify, registerTrain, registerSynth, registerFlow, registerDemo];
 
 export function buildProgram(): Command {
   const program = new Command()
