@@ -1,6 +1,7 @@
 // bench/train: training throughput and accuracy of `lgnc train` (imports the built dist/).
 //   1. gate-samples per second (forward + backward + update) for 6×8000 gates on MNIST at
-//      batch 128, with 1 and 2 threads, each in its own process so peak memory (RSS) is its own;
+//      batch 128, with 1 and 2 threads, each in its own process so peak memory (RSS) is its own,
+//      alternating over 3 rounds and keeping each thread count's best;
 //   2. the default recipe (or BENCH_RECIPE=6x8000) under a time budget (BENCH_BUDGET seconds,
 //      default 900): frozen MNIST test accuracy per epoch and the time it first reaches 97 %.
 // Prints a table and writes bench/results/train.json. BENCH_QUICK=1 shortens everything.
@@ -57,12 +58,19 @@ if (mode === 'throughput') {
 } else {
   const self = fileURLToPath(import.meta.url);
   const sub = (...args) => JSON.parse(execFileSync(process.execPath, [self, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').pop());
-  const seconds = quick ? 5 : 20;
-  const rows = [];
-  for (const threads of [1, 2]) {
-    process.stderr.write(`throughput, 6×${process.env.BENCH_WIDTH ?? 8000}, ${threads} thread(s)…\n`);
-    rows.push(sub('throughput', String(threads), String(seconds)));
+  // Alternate 1 and 2 threads over a few rounds and keep each one's best: on a machine
+  // shared with other jobs, the best round is the closest to what the code can do.
+  const seconds = quick ? 4 : 10;
+  const rounds = quick ? 1 : 3;
+  const all = [];
+  for (let round = 0; round < rounds; round++) {
+    for (const threads of [1, 2]) {
+      process.stderr.write(`throughput, 6×${process.env.BENCH_WIDTH ?? 8000}, ${threads} thread(s), round ${round + 1}/${rounds}…\n`);
+      all.push(sub('throughput', String(threads), String(seconds)));
+    }
   }
+  const best = (t) => all.filter((r) => r.threads === t).reduce((a, b) => (b.gateSamplesPerSecond > a.gateSamplesPerSecond ? b : a));
+  const rows = [best(1), best(2)];
   const budget = Number(process.env.BENCH_BUDGET ?? (quick ? 60 : 900));
   process.stderr.write(`accuracy: ${process.env.BENCH_RECIPE === '6x8000' ? '6×8000' : 'default recipe'} for up to ${budget} s…\n`);
   const acc = sub('recipe', String(budget));
@@ -75,7 +83,7 @@ if (mode === 'throughput') {
   const out = {
     date: new Date().toISOString(), node: process.version, cpus: availableParallelism(), cpu: cpus()[0]?.model, quick,
     note: 'machine shared with other jobs while measured: compare the 1- and 2-thread rows of one run, not absolute numbers across runs',
-    throughput: rows, speedup, accuracy: acc,
+    throughput: rows, rounds: all, speedup, accuracy: acc,
   };
   writeFileSync(new URL('./results/train.json', import.meta.url), JSON.stringify(out, null, 2) + '\n');
 }

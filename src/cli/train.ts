@@ -72,7 +72,7 @@ export function progressReporter(json: boolean): { on: (e: ProgressEvent) => voi
       if (e.kind === 'start') {
         const c = e.config;
         say(`training ${c.dataset}: ${e.trainSamples.toLocaleString('en-US')} train / ${e.testSamples.toLocaleString('en-US')} test samples, ${e.inputs} input bits (${c.encoding}), ` +
-          `${c.widths.length} layers (${c.widths.join(', ')}) = ${e.gates.toLocaleString('en-US')} gates, tau ${c.tau}, ${c.epochs} epochs, batch ${c.batch}, lr ${c.lr}, ${c.threads} thread${c.threads > 1 ? 's' : ''}` +
+          `${c.widths.length} layers (${c.widths.join(', ')}) = ${e.gates.toLocaleString('en-US')} gates, tau ${c.tau}, ${c.epochs} epoch${c.epochs === 1 ? '' : 's'}, batch ${c.batch}, lr ${c.lr}, ${c.threads} thread${c.threads > 1 ? 's' : ''}` +
           (e.resumedEpochs ? `, resuming after epoch ${e.resumedEpochs}` : ''));
         if (e.note) say(`note: ${e.note}`);
       } else if (e.kind === 'step') {
@@ -141,7 +141,7 @@ export function registerTrain(program: Command): void {
     .option('--json', 'print a JSON summary (with the per-epoch history) on stdout')
     .addHelpText('after', `
 Examples:
-  $ lgnc train --dataset monk1 --width 128,128,128,16 --tau 0.5 --batch 16 --lr 0.05 --epochs 300 -o monk1.json
+  $ lgnc train --dataset monk1 --width 128,128,128,16 --tau 0.5 --batch 16 --lr 0.05 --epochs 300 --seed 4 -o monk1.json
   $ lgnc train --dataset mnist -o mnist-s.json              the default recipe (${r.width.join(',')} gates, ${r.epochs} epochs)
   $ lgnc train --dataset mnist --layers 6 --width 8000 --tau 10 --epochs 20 --batch 128 --lr 0.01 --seed 1 -o mnist-6x8000.json
   $ lgnc train --dataset mnist --limit 5000 --epochs 2 --json > summary.json
@@ -178,7 +178,7 @@ and, in "meta", the config, seed, epochs, time and accuracies.`)
         });
       }
       process.stdout.write(`wrote ${f.output}: ${gates.toLocaleString('en-US')} gates, frozen test accuracy ${pct(res.frozenTestAccuracy)} ` +
-        `(soft ${pct(res.softTestAccuracy)}), ${res.history.length} epochs in ${res.trainSeconds.toFixed(1)} s ` +
+        `(soft ${pct(res.softTestAccuracy)}), ${res.history.length} epoch${res.history.length === 1 ? '' : 's'} in ${res.trainSeconds.toFixed(1)} s ` +
         `(${(res.gateSamplesPerSecond / 1e6).toFixed(1)} M gate-samples/s)\n`);
     });
 }

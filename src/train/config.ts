@@ -59,18 +59,21 @@ export interface TrainConfig {
 }
 
 /**
- * The default recipe: a small MNIST model that trains in a few minutes on 2 cores and, once
- * compiled (popcount, argmax and a serial shell included), fits an iCE40 HX8K.
+ * The default recipe: a small MNIST model (5 600 gates, 80 outputs per class, 784 input
+ * bits) that trains in a few minutes on 2 cores and, once compiled (popcount, argmax and a
+ * serial shell included), is meant to fit an iCE40 HX8K. Chosen by short runs on full MNIST
+ * (150 s each, 2 threads): 4 layers of 2000 gates gave the same accuracy (~92.5 %) with 25 %
+ * more gates; tau 3 beat 4 and 5 at 80 outputs per class; lr 0.02 at batch 64 beat 0.01 at 128.
  */
 export const defaultRecipe = {
   dataset: 'mnist',
   encoding: 'uniform:1',
   layers: 4,
-  width: [2000, 2000, 2000, 1000],
-  tau: 4,
+  width: [1600, 1600, 1600, 800],
+  tau: 3,
   epochs: 10,
-  batch: 128,
-  lr: 0.01,
+  batch: 64,
+  lr: 0.02,
   optimizer: 'adam',
   weightDecay: 0,
   param: 'softmax16',
