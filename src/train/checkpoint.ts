@@ -67,7 +67,7 @@ export function readCheckpointHeader(path: string): { header: CheckpointHeader; 
 /** Copies the checkpoint's arrays into the state (whose shape must match the header). */
 export function loadCheckpointArrays(path: string, body: Buffer, offset: number, st: State): void {
   const G = st.gates;
-  const need = offset + 8 * G + 3 * 64 * G;
+  const need = offset + 8 * G + 3 * 4 * st.k * G;
   if (body.length !== need) throw new UserError(`${path}: checkpoint is truncated or does not match its header (${body.length} bytes, expected ${need}). Delete it and train again.`);
   let off = offset;
   for (const arr of [st.a, st.b, st.logits, st.m, st.v]) {

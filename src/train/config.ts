@@ -5,7 +5,8 @@ import { availableParallelism } from 'node:os';
 import type { CsvOptions } from '../data/csv.js';
 import { UserError } from '../util/errors.js';
 import type { Connect } from './connect.js';
-import type { Init } from './init.js';
+import type { Rho } from './iwp.js';
+import type { Init, ParamKind } from './param.js';
 
 export interface TrainOptions {
   /** mnist, fashion-mnist, monk1..3, csv:PATH */
@@ -25,7 +26,9 @@ export interface TrainOptions {
   optimizer?: 'adam' | 'adamw';
   /** AdamW's decoupled weight decay (ignored by adam). */
   weightDecay?: number;
-  param?: 'softmax16';
+  param?: ParamKind;
+  /** iwp's ρ: 0.5 + 0.5·sin (default) or sigmoid. */
+  rho?: Rho;
   init?: Init;
   connect?: Connect;
   seed?: number;
@@ -51,7 +54,8 @@ export interface TrainConfig {
   lr: number;
   optimizer: 'adam' | 'adamw';
   weightDecay: number;
-  param: 'softmax16';
+  param: ParamKind;
+  rho: Rho;
   init: Init;
   connect: Connect;
   seed: number;
@@ -142,6 +146,7 @@ export function resolveConfig(o: TrainOptions, classes: number, datasetEncoding:
     optimizer: o.optimizer ?? DEFAULTS.optimizer,
     weightDecay: o.weightDecay ?? (o.optimizer === 'adamw' ? 0.01 : DEFAULTS.weightDecay),
     param: o.param ?? DEFAULTS.param,
+    rho: o.rho ?? 'sin',
     init: o.init ?? DEFAULTS.init,
     connect: o.connect ?? DEFAULTS.connect,
     seed: o.seed ?? DEFAULTS.seed,
@@ -153,7 +158,8 @@ export function resolveConfig(o: TrainOptions, classes: number, datasetEncoding:
   check(c.lr > 0 && Number.isFinite(c.lr), '--lr', c.lr, 'the learning rate must be a number > 0 (e.g. 0.01).');
   check(c.optimizer === 'adam' || c.optimizer === 'adamw', '--optimizer', c.optimizer, 'use adam or adamw.');
   check(c.weightDecay >= 0 && Number.isFinite(c.weightDecay), '--weight-decay', c.weightDecay, 'must be a number >= 0.');
-  check(c.param === 'softmax16', '--param', c.param, 'the parametrization must be softmax16.');
+  check(c.param === 'softmax16' || c.param === 'iwp', '--param', c.param, 'use softmax16 (16 op logits per gate) or iwp (4 truth-table parameters per gate).');
+  check(c.rho === 'sin' || c.rho === 'sigmoid', '--rho', c.rho, 'use sin or sigmoid.');
   check(c.init === 'gaussian' || c.init === 'residual', '--init', c.init, 'use gaussian or residual.');
   check(c.connect === 'random' || c.connect === 'unique', '--connect', c.connect, 'use random or unique.');
   check(isInt(c.seed, 0) && c.seed < 2 ** 32, '--seed', c.seed, 'must be a whole number in 0..4294967295.');

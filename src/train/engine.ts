@@ -6,7 +6,7 @@
 // The split depends only on T, and sums run in a fixed order, so the same seed and thread
 // count give bit-identical results. Every buffer is allocated once per thread.
 
-import { coefficientsOf, logitGradient } from './softmax16.js';
+import { paramOf, type Param } from './param.js';
 import { backwardLayer, classScores, forwardLayer, softmaxLoss } from './kernels.js';
 import { barrier, CMD, CTL, PAR, type State } from './state.js';
 
@@ -36,6 +36,8 @@ export function threadWork(st: State, w: number): ThreadWork {
   const myDcoef = st.dcoef.subarray(w * st.gates * 4, (w + 1) * st.gates * 4);
   const p = new Float64Array(16);
   const dz = new Float64Array(16);
+  const param = paramOf(st.param, st.rho);
+  const K = st.k;
 
   /** x[i * B + s] = input bit i of sample idx[s]; labels[s] its label. */
   function gather(bits: Uint32Array, words: number, ys: Int32Array, B: number): void {
@@ -99,14 +101,14 @@ export function threadWork(st: State, w: number): ThreadWork {
         db += dcoef[o + 2];
         dab += dcoef[o + 3];
       }
-      logitGradient(probs, 16 * g, coef, g, d1, da, db, dab, dz);
-      for (let i = 0, k = 16 * g; i < 16; i++, k++) {
+      param.gradient(logits, probs, coef, g, d1, da, db, dab, dz);
+      for (let i = 0, k = K * g; i < K; i++, k++) {
         const gr = dz[i];
         const mk = (m[k] = b1 * m[k] + (1 - b1) * gr);
         const vk = (v[k] = b2 * v[k] + (1 - b2) * gr * gr);
         logits[k] = logits[k] * decay - (lr * (mk / bc1)) / (Math.sqrt(vk / bc2) + eps);
       }
-      refreshGate(st, g, p);
+      param.refresh(logits, coef, probs, g, p);
     }
   }
 
@@ -152,9 +154,8 @@ export function threadWork(st: State, w: number): ThreadWork {
   };
 }
 
-/** Softmax and coefficients of gate g from its current logits (p: scratch of 16). */
-export function refreshGate(st: State, g: number, p: Float64Array): void {
-  coefficientsOf(st.logits, st.coef, g, p);
-  const o = 16 * g;
-  for (let i = 0; i < 16; i++) st.probs[o + i] = p[i];
+/** Coefficients (and softmax16's probabilities) of every gate from its parameters. */
+export function refreshAll(st: State, param: Param = paramOf(st.param, st.rho)): void {
+  const p = new Float64Array(16);
+  for (let g = 0; g < st.gates; g++) param.refresh(st.logits, st.coef, st.probs, g, p);
 }

@@ -1,11 +1,13 @@
-// Freezing: every gate becomes the op with the largest logit (ties to the lowest op), every
-// connection stays the fixed index it was trained with. The result is an lgn-netlist v1.
+// Freezing: every gate becomes one op (softmax16: the largest logit, ties to the lowest op;
+// iwp: the soft truth table rounded at 0.5), every connection stays the index it was trained with. The result is an lgn-netlist v1.
 
 import type { Layer, Netlist, ThresholdEncoding } from '../netlist/netlist.js';
-import { frozenOp, hardCoefficients } from './softmax16.js';
+import { paramOf } from './param.js';
+import { opCoefficients } from './softmax16.js';
 import type { State } from './state.js';
 
 export function frozenLayers(st: State): Layer[] {
+  const frozenOp = paramOf(st.param, st.rho).frozenOp;
   return st.shape.widths.map((W, l) => {
     const g0 = st.offsets[l];
     const a = new Array<number>(W);
@@ -35,5 +37,6 @@ export function freezeNetlist(st: State, name: string, encoding: ThresholdEncodi
 
 /** Fills st.hard with the frozen ops' coefficients, for the trainer's discrete forward. */
 export function setHardCoefficients(st: State): void {
-  hardCoefficients(st.logits, st.hard, 0, st.gates);
+  const frozenOp = paramOf(st.param, st.rho).frozenOp;
+  for (let g = 0; g < st.gates; g++) opCoefficients(frozenOp(st.logits, g), st.hard, g);
 }

@@ -88,13 +88,11 @@ export function frozenOp(logits: Vec, g: number): number {
   return best;
 }
 
-/** The coefficients of a frozen gate: its truth table in the {1, a, b, ab} basis. */
-export function hardCoefficients(logits: Vec, coef: Vec, g0: number, g1: number): void {
-  for (let g = g0; g < g1; g++) {
-    const t = 4 * frozenOp(logits, g);
-    coef[4 * g] = TT[t];
-    coef[4 * g + 1] = TT[t + 2] - TT[t];
-    coef[4 * g + 2] = TT[t + 1] - TT[t];
-    coef[4 * g + 3] = TT[t + 3] - TT[t + 2] - TT[t + 1] + TT[t];
-  }
+/** The coefficients of op as gate g's: its truth table in the {1, a, b, ab} basis. */
+export function opCoefficients(op: number, coef: Vec, g: number): void {
+  const t = 4 * op;
+  coef[4 * g] = TT[t];
+  coef[4 * g + 1] = TT[t + 2] - TT[t];
+  coef[4 * g + 2] = TT[t + 1] - TT[t];
+  coef[4 * g + 3] = TT[t + 3] - TT[t + 2] - TT[t + 1] + TT[t];
 }

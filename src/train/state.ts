@@ -3,6 +3,9 @@
 // coefficient gradients, the encoded data, and a small control block. `allocState` makes
 // the buffers (main thread); `attachState` builds the typed views over them (any thread).
 
+import type { Rho } from './iwp.js';
+import type { ParamKind } from './param.js';
+
 export interface Shape {
   inputs: number;
   widths: number[];
@@ -12,6 +15,10 @@ export interface Shape {
 /** What crosses to a worker: numbers and SharedArrayBuffers only. */
 export interface StateBuffers {
   shape: Shape;
+  param: ParamKind;
+  rho: Rho;
+  /** Parameters per gate (16 for softmax16, 4 for iwp). */
+  k: number;
   threads: number;
   /** Largest batch of a training step. */
   maxBatch: number;
@@ -35,7 +42,7 @@ export interface State extends Omit<StateBuffers, 'sab'> {
   a: Int32Array;
   b: Int32Array;
   logits: Float32Array;
-  /** softmax of logits, kept from the last coefficient update for the backward pass. */
+  /** softmax16: softmax of logits, kept from the last coefficient update for the backward pass. */
   probs: Float32Array;
   coef: Float32Array;
   /** Coefficients of the frozen (argmax) ops, for discrete evaluation. */
@@ -69,19 +76,20 @@ export const PAR = {
 export const CMD = { STEP: 1, EVAL: 2, QUIT: 3 } as const;
 
 export function allocState(
-  shape: Shape, threads: number, maxBatch: number, trainCount: number, testCount: number, evalChunk = 256,
+  shape: Shape, param: ParamKind, rho: Rho, threads: number, maxBatch: number, trainCount: number, testCount: number, evalChunk = 256,
 ): State {
   const G = shape.widths.reduce((s, w) => s + w, 0);
   const N = shape.inputs;
+  const k = param === 'iwp' ? 4 : 16;
   const words = (n: number) => Math.ceil(n / 32);
   const bytes: Record<(typeof SAB_NAMES)[number], number> = {
-    a: 4 * G, b: 4 * G, logits: 64 * G, probs: 64 * G, coef: 16 * G, hard: 16 * G, m: 64 * G, v: 64 * G,
+    a: 4 * G, b: 4 * G, logits: 4 * k * G, probs: param === 'softmax16' ? 64 * G : 8, coef: 16 * G, hard: 16 * G, m: 4 * k * G, v: 4 * k * G,
     dcoef: 16 * G * threads, ctl: 4 * 16, par: 8 * 16, results: 8 * 2 * threads, batchIdx: 4 * maxBatch,
     trainBits: 4 * N * words(trainCount), trainY: 4 * trainCount, testBits: 4 * N * words(testCount), testY: 4 * testCount,
     evalPred: 4 * testCount + 4 * trainCount, evalScores: 4 * shape.classes * Math.max(testCount, trainCount),
   };
   const sab = Object.fromEntries(SAB_NAMES.map((k) => [k, new SharedArrayBuffer(Math.max(8, bytes[k]))])) as StateBuffers['sab'];
-  return attachState({ shape, threads, maxBatch, evalChunk, trainCount, testCount, sab });
+  return attachState({ shape, param, rho, k, threads, maxBatch, evalChunk, trainCount, testCount, sab });
 }
 
 export function attachState(buf: StateBuffers): State {

@@ -16,9 +16,9 @@ import { UserError } from '../util/errors.js';
 import { loadCheckpointArrays, readCheckpointHeader, writeCheckpoint, type EpochRecord } from './checkpoint.js';
 import { resolveConfig, type TrainConfig, type TrainOptions } from './config.js';
 import { connectLayer } from './connect.js';
-import { refreshGate } from './engine.js';
+import { refreshAll } from './engine.js';
 import { freezeNetlist, setHardCoefficients } from './freeze.js';
-import { initLogits } from './init.js';
+import { initParams } from './param.js';
 import { Pool, type AdamParams } from './pool.js';
 import { allocState, type State } from './state.js';
 
@@ -89,7 +89,7 @@ export async function createTrainer(o: TrainOptions, configOverride?: TrainConfi
   const trainSlices = encode(encoding, data.train.x, data.train.count);
   const testSlices = encode(encoding, data.test.x, data.test.count);
   const shape = { inputs, widths: config.widths, classes: data.classes };
-  const st = allocState(shape, config.threads, config.batch, data.train.count, data.test.count);
+  const st = allocState(shape, config.param, config.rho, config.threads, config.batch, data.train.count, data.test.count);
   st.trainBits.set(trainSlices.data);
   st.trainY.set(data.train.y);
   st.testBits.set(testSlices.data);
@@ -104,7 +104,7 @@ export async function createTrainer(o: TrainOptions, configOverride?: TrainConfi
     st.b.set(b, st.offsets[l]);
     prev = W;
   });
-  initLogits(config.init, st.logits, (config.seed ^ 0x5bd1e995) >>> 0);
+  initParams(config.param, config.init, st.logits, (config.seed ^ 0x5bd1e995) >>> 0, config.rho);
   refreshAll(st);
   const pool = new Pool(st);
   await pool.start();
@@ -154,10 +154,6 @@ export async function createTrainer(o: TrainOptions, configOverride?: TrainConfi
   return trainer;
 }
 
-function refreshAll(st: State): void {
-  const p = new Float64Array(16);
-  for (let g = 0; g < st.gates; g++) refreshGate(st, g, p);
-}
 
 /** Accuracy of a netlist under the reference evaluator on encoded samples. */
 export function netlistAccuracy(net: Netlist, x: BitSlices, labels: Int32Array): number {

@@ -4,7 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { backwardLayer, classScores, forwardLayer, softmaxLoss } from '../../src/train/kernels.js';
 import { coefficients, coefficientsOf, expNonPositive, logitGradient } from '../../src/train/softmax16.js';
-import { OP_COUNT, RELAXATION } from '../../src/netlist/gates.js';
+import { OP_COUNT, RELAXATION, opBit } from '../../src/netlist/gates.js';
+import { iwpCoefficientsOf, iwpFrozenOp, iwpGradient, rho, type Rho } from '../../src/train/iwp.js';
 import { mulberry32 } from '../../src/netlist/vectors.js';
 
 const B = 5;
@@ -148,5 +149,59 @@ describe('softmax16 coefficients', () => {
     }
     expect(expNonPositive(0)).toBe(1);
     expect(expNonPositive(-1000)).toBe(0);
+  });
+});
+
+describe('iwp (input-wise parametrization)', () => {
+  /** Two layers as in setup(), but 4 parameters Ω per gate. */
+  function iwpLoss(kind: Rho, n: Net, params: Float64Array, grads?: Float64Array): number {
+    const coef = new Float64Array(n.G * 4);
+    for (let g = 0; g < n.G; g++) iwpCoefficientsOf(kind, params, coef, g);
+    const h = new Float64Array(widths[0] * B);
+    const out = new Float64Array(widths[1] * B);
+    forwardLayer(n.x, h, B, n.a, n.b, coef, 0, widths[0]);
+    forwardLayer(h, out, B, n.a, n.b, coef, widths[0], widths[1]);
+    const scores = new Float64Array(classes * B);
+    const res = new Float64Array(2);
+    const gout = new Float64Array(widths[1] * B);
+    classScores(out, widths[1], B, classes, scores);
+    softmaxLoss(scores, B, classes, tau, n.labels, res, null, gout, widths[1], 1 / B);
+    if (grads) {
+      const dcoef = new Float64Array(n.G * 4);
+      const gh = new Float64Array(widths[0] * B);
+      backwardLayer(h, gout, gh, B, n.a, n.b, coef, dcoef, widths[0], widths[1]);
+      backwardLayer(n.x, gh, null, B, n.a, n.b, coef, dcoef, 0, widths[0]);
+      const d = new Float64Array(16);
+      for (let g = 0; g < n.G; g++) {
+        iwpGradient(kind, params, g, dcoef[4 * g], dcoef[4 * g + 1], dcoef[4 * g + 2], dcoef[4 * g + 3], d);
+        grads.set(d.subarray(0, 4), 4 * g);
+      }
+    }
+    return res[0] / B;
+  }
+
+  it.each(['sin', 'sigmoid'] as const)('ρ = %s: every parameter gradient matches finite differences', (kind) => {
+    const n = setup(5);
+    const rand = mulberry32(9);
+    const params = Float64Array.from({ length: n.G * 4 }, () => 3 * (rand() - 0.5));
+    const grads = new Float64Array(n.G * 4);
+    iwpLoss(kind, n, params, grads);
+    for (let i = 0; i < params.length; i++) {
+      expect(grads[i]).toBeCloseTo(numeric((v) => iwpLoss(kind, n, v), params, i), 7);
+    }
+    expect(Math.max(...grads.map(Math.abs))).toBeGreaterThan(1e-3);
+  });
+
+  it('the output is the multilinear interpolation of ω = ρ(Ω); freezing rounds ω at 0.5', () => {
+    const params = Float64Array.from([-0.3, 1.2, 0.4, -2]);
+    const coef = new Float64Array(4);
+    iwpCoefficientsOf('sin', params, coef, 0);
+    const w = Array.from(params, (x) => rho('sin', x));
+    for (const [a, b] of [[0, 0], [0, 1], [1, 0], [1, 1], [0.3, 0.8]]) {
+      const want = w[0] * (1 - a) * (1 - b) + w[1] * (1 - a) * b + w[2] * a * (1 - b) + w[3] * a * b;
+      expect(coef[0] + coef[1] * a + coef[2] * b + coef[3] * a * b).toBeCloseTo(want, 12);
+    }
+    const op = iwpFrozenOp('sin', params, 0);
+    expect([opBit(op, 0, 0), opBit(op, 0, 1), opBit(op, 1, 0), opBit(op, 1, 1)]).toEqual(w.map((x) => (x > 0.5 ? 1 : 0)));
   });
 });

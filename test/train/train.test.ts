@@ -45,8 +45,12 @@ describe('lgnc train (in process)', () => {
     expect(r.netlist.encoding!.thresholds[0]).toEqual([127.5]);
   });
 
-  it.each([1, 2])('the frozen netlist gives exactly the trainer\'s discrete predictions and scores (%i threads)', async (threads) => {
-    const t = await createTrainer({ ...MNIST_SLICE, limit: 500, width: [300, 300, 100], threads });
+  it.each([
+    [1, 'softmax16'],
+    [2, 'softmax16'],
+    [2, 'iwp'],
+  ] as const)('the frozen netlist gives exactly the trainer\'s discrete predictions and scores (%i threads, %s)', async (threads, param) => {
+    const t = await createTrainer({ ...MNIST_SLICE, limit: 500, width: [300, 300, 100], threads, param });
     try {
       t.runEpoch(0);
       const mine = t.discrete();
@@ -69,10 +73,10 @@ describe('lgnc train (in process)', () => {
     expect(c.netlist.layers).not.toEqual(a.netlist.layers);
   });
 
-  it('checkpoint + resume continues exactly where an uninterrupted run would be', async () => {
-    const o: TrainOptions = { ...MNIST_SLICE, limit: 300, width: [200, 100], epochs: 4 };
+  it.each(['softmax16', 'iwp'] as const)('checkpoint + resume continues exactly where an uninterrupted run would be (%s)', async (param) => {
+    const o: TrainOptions = { ...MNIST_SLICE, limit: 300, width: [200, 100], epochs: 4, param };
     const straight = await train(o);
-    const ckpt = join(tmp, 'run.ckpt');
+    const ckpt = join(tmp, `run-${param}.ckpt`);
     const first = await train({ ...o, epochs: 2, checkpoint: ckpt, resume: true }); // no file yet: starts fresh
     expect(first.history).toHaveLength(2);
     const resumed = await train({ ...o, epochs: 4, checkpoint: ckpt, resume: true });
@@ -80,6 +84,12 @@ describe('lgnc train (in process)', () => {
     expect(resumed.history.map((h) => h.loss)).toEqual(straight.history.map((h) => h.loss));
     expect(resumed.frozenTestAccuracy).toBe(straight.frozenTestAccuracy);
     expect(resumed.netlist.meta).toMatchObject({ epochs: 4 });
+  });
+
+  it('iwp learns the MNIST slice too', async () => {
+    const r = await train({ ...MNIST_SLICE, param: 'iwp' });
+    expect(r.frozenTestAccuracy).toBeGreaterThan(0.5);
+    expect(r.netlist.meta).toMatchObject({ config: { param: 'iwp', rho: 'sin' } });
   });
 
   it('a time budget stops training early and still freezes a valid netlist', async () => {
