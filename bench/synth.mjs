@@ -6,6 +6,9 @@
 // compared with Yosys's LUT4 count for the bare core (one extra Yosys run without the
 // shell), so the shell's own LUTs do not blur the ratio.
 // Prints a table and writes bench/results/synth.json. Run: npm run bench:synth [-- model.json …]
+// LGNC_BENCH_PIPELINE=K adds a third build per model: optimized and pipelined every K levels.
+// LGNC_BENCH_WIDTHS=250,500 picks the random sizes ('' for none); --append adds the rows to
+// the existing results file instead of replacing it.
 
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -17,7 +20,8 @@ import { formatNetlist } from '../dist/netlist/netlist.js';
 import { randomNetlist } from '../dist/netlist/random.js';
 
 const DEVICE = 'hx8k';
-const widths = (process.env.LGNC_BENCH_WIDTHS ?? '250,500,1000').split(',').map(Number);
+const widths = (process.env.LGNC_BENCH_WIDTHS ?? '250,500,1000').split(',').filter(Boolean).map(Number);
+const append = process.argv.includes('--append');
 const dir = mkdtempSync(join(tmpdir(), 'lgnc-bench-synth-'));
 const models = [];
 for (const n of widths) {
@@ -25,15 +29,17 @@ for (const n of widths) {
   writeFileSync(file, formatNetlist(randomNetlist({ inputs: 784, widths: Array(6).fill(n), classes: 10, seed: 1, name: `random_6x${n}` })));
   models.push({ name: `random 6×${n}`, file });
 }
-for (const file of process.argv.slice(2)) models.push({ name: basename(file, '.json'), file });
+for (const file of process.argv.slice(2).filter((a) => a !== '--append')) models.push({ name: basename(file, '.json'), file });
 
 const rows = [];
 for (const { name, file } of models) {
-  for (const optimize of [true, false]) {
-    const out = join(dir, `${basename(file, '.json')}-${optimize ? 'opt' : 'noopt'}`);
-    const m = compileToDir(file, out, { optimize });
-    const row = { model: name, optimized: optimize, netlistGates: m.stats.netlistGates, gates: m.stats.gates, lut4Estimate: m.stats.lut4Estimate };
-    process.stderr.write(`${name}${optimize ? '' : ' --no-opt'}: ${m.stats.gates} gates\n`);
+  const builds = [{ optimize: true, pipeline: null }, { optimize: false, pipeline: null }];
+  if (process.env.LGNC_BENCH_PIPELINE) builds.push({ optimize: true, pipeline: Number(process.env.LGNC_BENCH_PIPELINE) });
+  for (const { optimize, pipeline } of builds) {
+    const out = join(dir, `${basename(file, '.json')}-${optimize ? 'opt' : 'noopt'}-p${pipeline ?? 0}`);
+    const m = compileToDir(file, out, { optimize, pipeline });
+    const row = { model: name, optimized: optimize, pipeline, latency: m.pipeline.latency, netlistGates: m.stats.netlistGates, gates: m.stats.gates, lut4Estimate: m.stats.lut4Estimate };
+    process.stderr.write(`${name}${optimize ? '' : ' --no-opt'}${pipeline ? ` --pipeline ${pipeline}` : ''}: ${m.stats.gates} gates\n`);
     try {
       const r = await synthesize(out, { device: DEVICE, seed: 1, freq: 50, onProgress: (l) => process.stderr.write(`  ${l}\n`) });
       const core = await synthIce40({ [m.verilog]: readFileSync(join(out, m.verilog), 'utf8') }, m.top);
@@ -62,15 +68,18 @@ for (const { name, file } of models) {
 }
 rmSync(dir, { recursive: true, force: true });
 
+const label = (r) => (r.optimized ? (r.pipeline ? `opt, pipe ${r.pipeline}` : 'opt') : 'no-opt').padEnd(11);
 const pad = (v, w) => String(v ?? '').padStart(w);
 console.log(`lgnc synth on ${DEVICE} (serial shell, 8 bits/clock, seed 1)\n`);
-console.log('model            opt  gates   est LUT4  core LUT4  ratio  LCs    Fmax MHz  yosys s  nextpnr s  icepack s');
+console.log('model            build        gates   est LUT4  core LUT4  ratio  LCs    Fmax MHz  yosys s  nextpnr s  icepack s');
 for (const r of rows) {
   if (!r.fits) {
-    console.log(`${r.model.padEnd(16)} ${r.optimized ? 'yes' : 'no '}  ${pad(r.gates, 6)}  ${pad(r.lut4Estimate, 8)}  — ${r.error}`);
+    console.log(`${r.model.padEnd(16)} ${label(r)}  ${pad(r.gates, 6)}  ${pad(r.lut4Estimate, 8)}  — ${r.error}`);
     continue;
   }
-  console.log(`${r.model.padEnd(16)} ${r.optimized ? 'yes' : 'no '}  ${pad(r.gates, 6)}  ${pad(r.lut4Estimate, 8)}  ${pad(r.coreLut4, 9)}  ${pad(r.estimateRatio.toFixed(2), 5)}  ${pad(r.logicCells, 5)}  ${pad(r.fmaxMHz?.toFixed(1), 8)}  ${pad(r.yosysSeconds, 7)}  ${pad(r.nextpnrSeconds, 9)}  ${pad(r.icepackSeconds, 9)}`);
+  console.log(`${r.model.padEnd(16)} ${label(r)}  ${pad(r.gates, 6)}  ${pad(r.lut4Estimate, 8)}  ${pad(r.coreLut4, 9)}  ${pad(r.estimateRatio.toFixed(2), 5)}  ${pad(r.logicCells, 5)}  ${pad(r.fmaxMHz?.toFixed(1), 8)}  ${pad(r.yosysSeconds, 7)}  ${pad(r.nextpnrSeconds, 9)}  ${pad(r.icepackSeconds, 9)}`);
 }
-const out = { bench: 'synth', date: new Date().toISOString(), device: DEVICE, machine: `${cpus().length}× ${cpus()[0]?.model}`, node: process.version, rows };
-writeFileSync(new URL('./results/synth.json', import.meta.url), JSON.stringify(out, null, 2) + '\n');
+const resultsFile = new URL('./results/synth.json', import.meta.url);
+const earlier = append ? JSON.parse(readFileSync(resultsFile, 'utf8')).rows : [];
+const out = { bench: 'synth', date: new Date().toISOString(), device: DEVICE, machine: `${cpus().length}× ${cpus()[0]?.model}`, node: process.version, rows: [...earlier, ...rows] };
+writeFileSync(resultsFile, JSON.stringify(out, null, 2) + '\n');

@@ -33,27 +33,32 @@ function inputs(n: number, random: number): BitSlices {
 }
 
 describe.skipIf(!hasVerilator)('UART board top under Verilator', () => {
-  it('answers each vector sent over uart_rx with the class the reference evaluator predicts', () => {
-    const net = randomNetlist({ inputs: 784, widths: [240, 200], classes: 10, seed: 11, name: 'uart_net' });
-    const model = join(work, 'net.json');
-    saveNetlist(model, net);
-    const build = join(work, 'build');
-    const m = compileToDir(model, build);
+  const net = randomNetlist({ inputs: 784, widths: [240, 200], classes: 10, seed: 11, name: 'uart_net' });
+  const model = join(work, 'net.json');
+  saveNetlist(model, net);
+
+  // (The pipelined shell path is timed cycle by cycle in synth-shell.test.ts.)
+  it.each([
+    ['a combinational core', null],
+  ])('answers each vector sent over uart_rx with the class the reference evaluator predicts (%s)', (_, pipeline) => {
+    const build = join(work, `build-${pipeline ?? 0}`);
+    const m = compileToDir(model, build, { pipeline });
+    expect(m.pipeline.latency > 0).toBe(pipeline !== null);
     const board = findBoard('icebreaker');
     const top = uartTop(
-      { top: m.top, inputs: m.inputs, classes: m.classes, scoreWidth: m.scoreWidth, classWidth: m.classWidth, pipelined: false, latency: 0 },
+      { top: m.top, inputs: m.inputs, classes: m.classes, scoreWidth: m.scoreWidth, classWidth: m.classWidth, pipelined: pipeline !== null, latency: m.pipeline.latency },
       { clockHz: board.clockHz, baud: board.baud },
     );
     for (const [f, text] of Object.entries(top.files)) writeFileSync(join(build, f), text);
     const sources = [join(build, m.verilog), ...Object.keys(top.files).map((f) => join(build, f))];
-    const obj = join(work, 'obj');
+    const obj = join(work, `obj-${pipeline ?? 0}`);
     const v = spawnSync('verilator', ['--cc', '--exe', '--build', '-fno-dfg', '-O1', '-Wno-fatal', '--prefix', 'Vboard', '--top-module', top.name,
       '-Mdir', obj, '-o', 'tb', ...sources, join(ROOT, 'hw/test/uart_tb.cpp')], { encoding: 'utf8' });
     expect(v.stderr.match(/%Error.*/g) ?? []).toEqual([]);
     expect(v.status).toBe(0);
 
     const x = inputs(4, 4);
-    const vectors = join(work, 'vectors.bin');
+    const vectors = join(work, `vectors-${pipeline ?? 0}.bin`);
     writeFileSync(vectors, formatBinaryVectors(x));
     const run = spawnSync(join(obj, 'tb'), [vectors, String(bytesPerVector(784)), String(clocksPerBit(board))], { encoding: 'utf8' });
     expect(run.stderr).toMatch(/cycles/);
