@@ -105,11 +105,6 @@ export function supportOf(op: number): number {
   return SUPPORT[op];
 }
 
-/** Gate-level value of op on literal values (0/1). */
-export function litOp(op: number, a: number, b: number): number {
-  return opBit(op, a, b);
-}
-
 /**
  * A growable gate list with the same literal conventions; passes build a new IR with it.
  * `add` appends a gate and returns its (non-inverted) literal.

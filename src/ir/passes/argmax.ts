@@ -6,7 +6,7 @@
 // 2-input muxes, and class indices start as constants (folded by the later passes).
 // Guarantees: classId = argmax of the scores, ties to the lowest class. Needs `scores`.
 
-import { classWidth, IrBuilder, REGION_ARGMAX, scoreWidth, TRUE, FALSE, type Ir, type Lit } from '../ir.js';
+import { classWidth, IrBuilder, REGION_ARGMAX, scoreWidth, TRUE, FALSE, type Lit } from '../ir.js';
 import type { Pass, PassStats } from './pass.js';
 
 const AND = 1, A_AND_NOT_B = 2, NOT_A_AND_B = 4, OR = 7, XNOR = 9;
