@@ -11,6 +11,7 @@ import { compileAndVerify, loadBuildModel, verifyBuild, type Mismatch, type Veri
 import type { BitSlices } from '../netlist/evaluate.js';
 import { loadNetlist, type Netlist } from '../netlist/netlist.js';
 import { readVectors, type VectorFormat } from '../netlist/vectors.js';
+import { SIM_OPTS, type SimOpt } from '../flow/verilator.js';
 import { CheckFailed, UserError } from '../util/errors.js';
 import { keyValues, printJson, table } from './output.js';
 
@@ -28,6 +29,7 @@ interface VerifyCliOptions {
   postSynth?: boolean | string;
   formal?: boolean;
   formalMaxGates?: string;
+  simOpt?: SimOpt;
   json?: boolean;
 }
 
@@ -69,6 +71,7 @@ export function registerVerify(program: Command): void {
     .option('--post-synth [target]', `also simulate the Yosys-synthesized netlist: ${POST_SYNTH_TARGETS.join(' or ')} (default ice40)`)
     .option('--formal', 'also prove with Yosys (miter + SAT) that the optimized design equals the --no-opt design for all inputs')
     .option('--formal-max-gates <n>', 'skip --formal above this many gates', '2000')
+    .addOption(new Option('--sim-opt <level>', 'C++ optimization of the simulator: O0 builds fastest, Os simulates fastest (default: Os for small designs, O0 for big ones)').choices(SIM_OPTS))
     .option('--json', 'print the report as JSON')
     .addHelpText('after', `
 Examples:
@@ -100,6 +103,7 @@ Exit 1 when any vector's scores or class differ (the first mismatches are listed
         postSynth,
         formal: o.formal,
         formalMaxGates: wholeNumber('--formal-max-gates', o.formalMaxGates, 0),
+        simOpt: o.simOpt,
         log,
       };
       if (o.vectorsFile !== undefined || o.dataset !== undefined) {
@@ -159,7 +163,7 @@ function describeMismatch(m: Mismatch): string[] {
 
 export function formatVerifyReport(r: VerifyReport): string {
   const timing = r.pipeline.every === null ? 'combinational' : `pipelined every ${r.pipeline.every} levels, latency ${r.pipeline.latency}`;
-  const rows = r.checks.map((c) => [c.design, r.vectors.count, c.mismatches, `${rate(c.vectorsPerSecond)}/s`, c.cached ? 'cached' : `${c.buildSeconds.toFixed(1)} s`]);
+  const rows = r.checks.map((c) => [c.design, r.vectors.count, c.mismatches, `${rate(c.vectorsPerSecond)}/s`, c.cached ? `cached (-${c.simOpt})` : `${c.buildSeconds.toFixed(1)} s (-${c.simOpt})`]);
   const out = [
     keyValues([
       ['core', `${r.top} (${timing}) in ${r.buildDir}`],

@@ -19,7 +19,7 @@ import { UserError } from '../util/errors.js';
 import { readFileOrFail } from '../util/files.js';
 import { formalCheck, type FormalReport } from './formal.js';
 import { synthesizeForSimulation, type PostSynthTarget } from './postsynth.js';
-import { buildSimulator, runSimulator, type CoreShape, type SimOutput } from './verilator.js';
+import { buildSimulator, runSimulator, type CoreShape, type SimOpt, type SimOutput } from './verilator.js';
 
 /** Networks with at most this many inputs are checked on every input vector by default. */
 export const EXHAUSTIVE_MAX_INPUTS = 20;
@@ -48,6 +48,8 @@ export interface VerifyOptions {
   formalMaxGates?: number;
   /** Mismatches to describe in full (default 5). */
   maxReported?: number;
+  /** C++ optimization of the simulator (default by design size, see verilator.ts). */
+  simOpt?: SimOpt;
   /** Progress lines (builds, synthesis). */
   log?: (line: string) => void;
 }
@@ -75,6 +77,8 @@ export interface SimCheck {
   vectorsPerSecond: number;
   buildSeconds: number;
   cached: boolean;
+  /** C++ optimization level the simulator was built with. */
+  simOpt: SimOpt;
   /** Per vector: the reference evaluator's class and the simulated class_id (-1: no result).
    *  Not enumerable, so JSON reports stay small (flow computes accuracies from them). */
   expectedClasses?: Int32Array;
@@ -175,8 +179,8 @@ export function compareOutputs(want: Evaluation, got: SimOutput, x: BitSlices, e
 }
 
 /** Simulates `sources` (top = shape.top) on x and compares with `want`. */
-export function simulateAndCompare(design: string, sources: string[], shape: CoreShape, x: BitSlices, want: Evaluation, o: Pick<VerifyOptions, 'gap' | 'maxReported' | 'log'> = {}): SimCheck {
-  const sim = buildSimulator(sources, shape, { log: o.log });
+export function simulateAndCompare(design: string, sources: string[], shape: CoreShape, x: BitSlices, want: Evaluation, o: Pick<VerifyOptions, 'gap' | 'maxReported' | 'log' | 'simOpt'> = {}): SimCheck {
+  const sim = buildSimulator(sources, shape, { log: o.log, opt: o.simOpt });
   const gap = shape.latency === null ? 0 : o.gap ?? 13;
   const got = runSimulator(sim, formatBinaryVectors(x), x.count, { gap });
   const { mismatches, first } = compareOutputs(want, got, x, shape.latency ?? 0, o.maxReported ?? 5);
@@ -189,6 +193,7 @@ export function simulateAndCompare(design: string, sources: string[], shape: Cor
     vectorsPerSecond: got.simSeconds > 0 ? x.count / got.simSeconds : 0,
     buildSeconds: sim.buildSeconds,
     cached: sim.cached,
+    simOpt: sim.opt,
   };
   Object.defineProperty(check, 'expectedClasses', { value: want.predictions, enumerable: false });
   Object.defineProperty(check, 'simulatedClasses', { value: got.classes, enumerable: false });
