@@ -1,7 +1,8 @@
 // popcount — lowers Group-Sum to gates: per class, a balanced compressor tree of full and half
 // adders that counts the class's output bits into a W-bit score (W = ceil(log2(M + 1))).
 // Constant outputs are folded in before any adder is built: FALSE bits are dropped and the
-// TRUE bits are counted and added as a binary constant. Within each column the adders take
+// TRUE bits are counted and added as a binary constant; so are pairs x, NOT x (their sum is
+// always 1), and a literal that occurs k times enters the columns of k's binary digits. Within each column the adders take
 // the three earliest-arriving bits first (Dadda-style), so the tree is as shallow as the
 // arrival times allow. Guarantees: scores (and so the class) equal the popcounts exactly.
 // Needs `outputs`; leaves `scores` (and `outputs` null).
@@ -79,11 +80,25 @@ export const popcount: Pass & { run(ir: Ir): { ir: Ir; stats: PopcountStats } } 
     const scores = new Int32Array(K * W);
     for (let c = 0; c < K; c++) {
       const cols: Column[] = Array.from({ length: W + 1 }, () => new Column());
+      // Fold what needs no adder: constants, x together with NOT x (always exactly one 1),
+      // and a literal repeated k times (it is k·x: x goes into the columns of k's 1 bits).
       let ones = 0;
+      const times = new Map<Lit, number>();
       for (let j = c * M; j < (c + 1) * M; j++) {
         const lit = ir.outputs[j];
         if (lit === TRUE) ones++;
-        else if (lit !== FALSE) cols[0].push(lit, levelOf(lit));
+        else if (lit !== FALSE) times.set(lit, (times.get(lit) ?? 0) + 1);
+      }
+      for (const [lit, k] of times) {
+        const complement = times.get(lit ^ 1);
+        if (lit & 1 || !complement) continue;
+        const pair = Math.min(k, complement);
+        ones += pair;
+        times.set(lit, k - pair);
+        times.set(lit ^ 1, complement - pair);
+      }
+      for (const [lit, k] of times) {
+        for (let j = 0; k >> j > 0; j++) if ((k >> j) & 1) cols[j].push(lit, levelOf(lit));
       }
       for (let j = 0; j < W; j++) if ((ones >> j) & 1) cols[j].push(TRUE, 0);
       for (let j = 0; j < W; j++) {

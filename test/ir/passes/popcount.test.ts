@@ -35,6 +35,20 @@ describe('popcount', () => {
     expect(r.stats.halfAdders).toBeLessThanOrEqual(2);
   });
 
+  it('folds repeats and complements: x, x, x, NOT x, y, NOT y, NOT y count as 2 + 2x + NOT y', () => {
+    const b = new IrBuilder(2);
+    const x = inputLit(0), y = inputLit(1);
+    const outs = Int32Array.from([x, x, x, x ^ 1, y, y ^ 1, y ^ 1]);
+    const ir = b.finish({ name: 'r', inputs: 2, classes: 1, outputsPerClass: 7 }, { outputs: outs, scores: null, classId: null });
+    const r = popcount.run(ir);
+    const v = exhaustiveVectors(2);
+    expect(evaluateIr(r.ir, v).scores).toEqual(evaluateIr(ir, v).scores);
+    // Bit 0 holds only NOT y; bit 1 holds x and the constant 1 (one half adder, by const-fold
+    // later a wire): far fewer adders than the 7-bit tree (3 full + 1 half adders).
+    expect(r.stats.fullAdders).toBe(0);
+    expect(r.stats.halfAdders).toBeLessThanOrEqual(2);
+  });
+
   it('builds a balanced tree: depth grows with log M, adders with M', () => {
     const net = randomNetlist({ inputs: 64, widths: [2048], classes: 2, seed: 1 });
     const r = popcount.run(irFromNetlist(net));
