@@ -49,6 +49,7 @@ interface Flags {
   weightDecay?: number;
   param?: 'softmax16' | 'iwp';
   rho?: 'sin' | 'sigmoid';
+  gumbel?: number;
   init?: 'gaussian' | 'residual';
   connect?: 'random' | 'unique';
   seed?: number;
@@ -132,6 +133,7 @@ export function registerTrain(program: Command): void {
     })
     .addOption(new Option('--param <name>', `gate parametrization: softmax16 (16 op logits per gate) or iwp (4 truth-table parameters, Light DLGN) (default ${r.param})`).choices(['softmax16', 'iwp']))
     .addOption(new Option('--rho <fn>', 'iwp: ρ mapping parameters to the soft truth table: sin (0.5 + 0.5·sin) or sigmoid (default sin)').choices(['sin', 'sigmoid']))
+    .option('--gumbel <T>', 'softmax16: Gumbel straight-through training at temperature T (hard sampled gates forward, softmax((z+G)/T) backward); freezing uses the noise-free argmax', numArg('--gumbel'))
     .addOption(new Option('--init <name>', `initial parameters: gaussian N(0,1), or residual (start as pass-through of input a) (default ${r.init})`).choices(['gaussian', 'residual']))
     .addOption(new Option('--connect <name>', `connections: random, or unique (every input used evenly) (default ${r.connect})`).choices(['random', 'unique']))
     .option('--seed <n>', `random seed: connections, init, shuffling (default ${r.seed})`, intArg('--seed', 0))
@@ -157,7 +159,7 @@ and, in "meta", the config, seed, epochs, time and accuracies.`)
     .action(async (f: Flags) => {
       const opts: TrainOptions = {
         dataset: f.dataset, limit: f.limit, encoding: f.encoding, layers: f.layers, width: f.width, tau: f.tau,
-        epochs: f.epochs, batch: f.batch, lr: f.lr, optimizer: f.optimizer, weightDecay: f.weightDecay, param: f.param, rho: f.rho,
+        epochs: f.epochs, batch: f.batch, lr: f.lr, optimizer: f.optimizer, weightDecay: f.weightDecay, param: f.param, rho: f.rho, gumbel: f.gumbel,
         init: f.init, connect: f.connect, seed: f.seed, threads: f.threads, checkpoint: f.checkpoint, resume: f.resume,
         timeBudget: f.timeBudget, name: f.name,
         csv: f.label !== undefined || f.test !== undefined || f.testFraction !== undefined ? { label: f.label, testFile: f.test, testFraction: f.testFraction } : undefined,

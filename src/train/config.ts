@@ -29,6 +29,8 @@ export interface TrainOptions {
   param?: ParamKind;
   /** iwp's ρ: 0.5 + 0.5·sin (default) or sigmoid. */
   rho?: Rho;
+  /** Gumbel straight-through training at this temperature (softmax16); 0 or absent = off. */
+  gumbel?: number;
   init?: Init;
   connect?: Connect;
   seed?: number;
@@ -56,6 +58,7 @@ export interface TrainConfig {
   weightDecay: number;
   param: ParamKind;
   rho: Rho;
+  gumbel: number;
   init: Init;
   connect: Connect;
   seed: number;
@@ -147,6 +150,7 @@ export function resolveConfig(o: TrainOptions, classes: number, datasetEncoding:
     weightDecay: o.weightDecay ?? (o.optimizer === 'adamw' ? 0.01 : DEFAULTS.weightDecay),
     param: o.param ?? DEFAULTS.param,
     rho: o.rho ?? 'sin',
+    gumbel: o.gumbel ?? 0,
     init: o.init ?? DEFAULTS.init,
     connect: o.connect ?? DEFAULTS.connect,
     seed: o.seed ?? DEFAULTS.seed,
@@ -160,6 +164,8 @@ export function resolveConfig(o: TrainOptions, classes: number, datasetEncoding:
   check(c.weightDecay >= 0 && Number.isFinite(c.weightDecay), '--weight-decay', c.weightDecay, 'must be a number >= 0.');
   check(c.param === 'softmax16' || c.param === 'iwp', '--param', c.param, 'use softmax16 (16 op logits per gate) or iwp (4 truth-table parameters per gate).');
   check(c.rho === 'sin' || c.rho === 'sigmoid', '--rho', c.rho, 'use sin or sigmoid.');
+  check(c.gumbel >= 0 && Number.isFinite(c.gumbel), '--gumbel', c.gumbel, 'the Gumbel temperature must be a number > 0 (e.g. 1).');
+  if (c.gumbel > 0 && c.param !== 'softmax16') throw new UserError(`--gumbel works with --param softmax16 (it samples over the 16 ops); drop --gumbel or use softmax16.`);
   check(c.init === 'gaussian' || c.init === 'residual', '--init', c.init, 'use gaussian or residual.');
   check(c.connect === 'random' || c.connect === 'unique', '--connect', c.connect, 'use random or unique.');
   check(isInt(c.seed, 0) && c.seed < 2 ** 32, '--seed', c.seed, 'must be a whole number in 0..4294967295.');

@@ -36,8 +36,10 @@ export function threadWork(st: State, w: number): ThreadWork {
   const myDcoef = st.dcoef.subarray(w * st.gates * 4, (w + 1) * st.gates * 4);
   const p = new Float64Array(16);
   const dz = new Float64Array(16);
-  const param = paramOf(st.param, st.rho);
+  const param = paramOf(st.param, st.rho, st.gumbel, st.seed);
   const K = st.k;
+  // The backward pass's gate derivatives: Gumbel's soft gates, else the forward's own.
+  const backCoef = st.gumbel > 0 ? st.bcoef : st.coef;
 
   /** x[i * B + s] = input bit i of sample idx[s]; labels[s] its label. */
   function gather(bits: Uint32Array, words: number, ys: Int32Array, B: number): void {
@@ -76,7 +78,7 @@ export function threadWork(st: State, w: number): ThreadWork {
     for (let l = L - 1; l >= 0; l--) {
       const prev = l > 0 ? acts[l - 1] : x;
       if (l > 0) gin.fill(0, 0, widths[l - 1] * Bw);
-      backwardLayer(prev, gout, l > 0 ? gin : null, Bw, st.a, st.b, st.coef, myDcoef, st.offsets[l], widths[l]);
+      backwardLayer(prev, gout, l > 0 ? gin : null, Bw, st.a, st.b, backCoef, myDcoef, st.offsets[l], widths[l]);
       const t = gout;
       gout = gin;
       gin = t;
@@ -91,6 +93,7 @@ export function threadWork(st: State, w: number): ThreadWork {
     const lr = par[PAR.LR], b1 = par[PAR.BETA1], b2 = par[PAR.BETA2], eps = par[PAR.EPS];
     const decay = 1 - lr * par[PAR.WD];
     const bc1 = par[PAR.BC1], bc2 = par[PAR.BC2];
+    const step = par[PAR.STEP];
     const { logits, probs, coef, m, v, dcoef } = st;
     const stride = G * 4;
     for (let g = gA; g < gB; g++) {
@@ -108,7 +111,7 @@ export function threadWork(st: State, w: number): ThreadWork {
         const vk = (v[k] = b2 * v[k] + (1 - b2) * gr * gr);
         logits[k] = logits[k] * decay - (lr * (mk / bc1)) / (Math.sqrt(vk / bc2) + eps);
       }
-      param.refresh(logits, coef, probs, g, p);
+      param.refresh(logits, coef, probs, g, p, step, st.bcoef);
     }
   }
 
@@ -155,7 +158,7 @@ export function threadWork(st: State, w: number): ThreadWork {
 }
 
 /** Coefficients (and softmax16's probabilities) of every gate from its parameters. */
-export function refreshAll(st: State, param: Param = paramOf(st.param, st.rho)): void {
+export function refreshAll(st: State, step: number, param: Param = paramOf(st.param, st.rho, st.gumbel, st.seed)): void {
   const p = new Float64Array(16);
-  for (let g = 0; g < st.gates; g++) param.refresh(st.logits, st.coef, st.probs, g, p);
+  for (let g = 0; g < st.gates; g++) param.refresh(st.logits, st.coef, st.probs, g, p, step, st.bcoef);
 }

@@ -8,6 +8,7 @@ import { mulberry32 } from '../netlist/vectors.js';
 import { iwpCoefficientsOf, iwpFrozenOp, iwpGradient, iwpResidual, type Rho } from './iwp.js';
 import type { Vec } from './kernels.js';
 import { coefficientsOf, frozenOp, logitGradient } from './softmax16.js';
+import { gumbelGradient, gumbelRefresh } from './gumbel.js';
 
 export type ParamKind = 'softmax16' | 'iwp';
 export type Init = 'gaussian' | 'residual';
@@ -16,20 +17,32 @@ export interface Param {
   kind: ParamKind;
   /** Parameters per gate. */
   k: number;
-  /** Coefficients (and, for softmax16, the softmax into aux) of gate g. scratch: 16 doubles. */
-  refresh(params: Vec, coef: Vec, aux: Vec, g: number, scratch: Float64Array): void;
+  /**
+   * Coefficients (and, for softmax16, the softmax into aux) of gate g for optimizer step
+   * `step` (steps done so far; only Gumbel noise depends on it). scratch: 16 doubles.
+   */
+  refresh(params: Vec, coef: Vec, aux: Vec, g: number, scratch: Float64Array, step: number, bcoef: Vec): void;
   /** Parameter gradients of gate g (k values into out) from its coefficient gradients. */
   gradient(params: Vec, aux: Vec, coef: Vec, g: number, d1: number, da: number, db: number, dab: number, out: Float64Array): void;
   frozenOp(params: Vec, g: number): number;
 }
 
-export function paramOf(kind: ParamKind, rhoKind: Rho = 'sin'): Param {
+/** gumbelT > 0: Gumbel straight-through training at that temperature (softmax16 only). */
+export function paramOf(kind: ParamKind, rhoKind: Rho = 'sin', gumbelT = 0, seed = 0): Param {
   if (kind === 'iwp') {
     return {
       kind, k: 4,
       refresh: (params, coef, _aux, g) => iwpCoefficientsOf(rhoKind, params, coef, g),
       gradient: (params, _aux, _coef, g, d1, da, db, dab, out) => iwpGradient(rhoKind, params, g, d1, da, db, dab, out),
       frozenOp: (params, g) => iwpFrozenOp(rhoKind, params, g),
+    };
+  }
+  if (gumbelT > 0) {
+    return {
+      kind, k: OP_COUNT,
+      refresh: (params, coef, aux, g, scratch, step, bcoef) => gumbelRefresh(params, coef, aux, g, scratch, seed, step, gumbelT, bcoef),
+      gradient: (_params, aux, _coef, g, d1, da, db, dab, out) => gumbelGradient(aux, g, d1, da, db, dab, gumbelT, out),
+      frozenOp,
     };
   }
   return {

@@ -71,6 +71,7 @@ export class Pool {
     par[PAR.WD] = o.weightDecay;
     par[PAR.BC1] = 1 - o.beta1 ** t;
     par[PAR.BC2] = 1 - o.beta2 ** t;
+    par[PAR.STEP] = t;
     this.command(CMD.STEP);
     return this.sums();
   }

@@ -12,7 +12,7 @@ import { OP_COUNT, truthTable } from '../netlist/gates.js';
 import type { Vec } from './kernels.js';
 
 /** T_i(xy) for xy = 00, 01, 10, 11: TT[4 * i + xy]. From the gate table, not a copy of it. */
-const TT = Float64Array.from(Array.from({ length: OP_COUNT }, (_, op) => truthTable(op)).flat());
+export const TT = Float64Array.from(Array.from({ length: OP_COUNT }, (_, op) => truthTable(op)).flat());
 
 const LN2_HI = 0.6931471803691238;
 const LN2_LO = 1.9082149292705877e-10;

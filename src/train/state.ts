@@ -19,6 +19,10 @@ export interface StateBuffers {
   rho: Rho;
   /** Parameters per gate (16 for softmax16, 4 for iwp). */
   k: number;
+  /** Gumbel straight-through temperature; 0 = off. */
+  gumbel: number;
+  /** Seed of the Gumbel noise. */
+  seed: number;
   threads: number;
   /** Largest batch of a training step. */
   maxBatch: number;
@@ -30,7 +34,7 @@ export interface StateBuffers {
 }
 
 const SAB_NAMES = [
-  'a', 'b', 'logits', 'probs', 'coef', 'hard', 'm', 'v', 'dcoef', 'ctl', 'par', 'results',
+  'a', 'b', 'logits', 'probs', 'coef', 'bcoef', 'hard', 'm', 'v', 'dcoef', 'ctl', 'par', 'results',
   'batchIdx', 'trainBits', 'trainY', 'testBits', 'testY', 'evalPred', 'evalScores',
 ] as const;
 
@@ -45,6 +49,8 @@ export interface State extends Omit<StateBuffers, 'sab'> {
   /** softmax16: softmax of logits, kept from the last coefficient update for the backward pass. */
   probs: Float32Array;
   coef: Float32Array;
+  /** Gumbel: the soft coefficients (expected under q) the backward pass uses; else unused. */
+  bcoef: Float32Array;
   /** Coefficients of the frozen (argmax) ops, for discrete evaluation. */
   hard: Float32Array;
   m: Float32Array;
@@ -71,25 +77,25 @@ export const CTL = { COUNT: 0, GEN: 1, CMD: 2 } as const;
 /** Indices into par. */
 export const PAR = {
   BATCH: 0, LR: 1, BETA1: 2, BETA2: 3, EPS: 4, WD: 5, BC1: 6, BC2: 7, TAU: 8,
-  EVAL_SET: 9, EVAL_FROM: 10, EVAL_COUNT: 11, EVAL_HARD: 12,
+  EVAL_SET: 9, EVAL_FROM: 10, EVAL_COUNT: 11, EVAL_HARD: 12, STEP: 13,
 } as const;
 export const CMD = { STEP: 1, EVAL: 2, QUIT: 3 } as const;
 
 export function allocState(
-  shape: Shape, param: ParamKind, rho: Rho, threads: number, maxBatch: number, trainCount: number, testCount: number, evalChunk = 256,
+  shape: Shape, param: ParamKind, rho: Rho, gumbel: number, seed: number, threads: number, maxBatch: number, trainCount: number, testCount: number, evalChunk = 256,
 ): State {
   const G = shape.widths.reduce((s, w) => s + w, 0);
   const N = shape.inputs;
   const k = param === 'iwp' ? 4 : 16;
   const words = (n: number) => Math.ceil(n / 32);
   const bytes: Record<(typeof SAB_NAMES)[number], number> = {
-    a: 4 * G, b: 4 * G, logits: 4 * k * G, probs: param === 'softmax16' ? 64 * G : 8, coef: 16 * G, hard: 16 * G, m: 4 * k * G, v: 4 * k * G,
+    a: 4 * G, b: 4 * G, logits: 4 * k * G, probs: param === 'softmax16' ? 64 * G : 8, coef: 16 * G, bcoef: gumbel > 0 ? 16 * G : 8, hard: 16 * G, m: 4 * k * G, v: 4 * k * G,
     dcoef: 16 * G * threads, ctl: 4 * 16, par: 8 * 16, results: 8 * 2 * threads, batchIdx: 4 * maxBatch,
     trainBits: 4 * N * words(trainCount), trainY: 4 * trainCount, testBits: 4 * N * words(testCount), testY: 4 * testCount,
     evalPred: 4 * testCount + 4 * trainCount, evalScores: 4 * shape.classes * Math.max(testCount, trainCount),
   };
   const sab = Object.fromEntries(SAB_NAMES.map((k) => [k, new SharedArrayBuffer(Math.max(8, bytes[k]))])) as StateBuffers['sab'];
-  return attachState({ shape, param, rho, k, threads, maxBatch, evalChunk, trainCount, testCount, sab });
+  return attachState({ shape, param, rho, k, gumbel, seed, threads, maxBatch, evalChunk, trainCount, testCount, sab });
 }
 
 export function attachState(buf: StateBuffers): State {
@@ -106,6 +112,7 @@ export function attachState(buf: StateBuffers): State {
     logits: new Float32Array(sab.logits),
     probs: new Float32Array(sab.probs),
     coef: new Float32Array(sab.coef),
+    bcoef: new Float32Array(sab.bcoef),
     hard: new Float32Array(sab.hard),
     m: new Float32Array(sab.m),
     v: new Float32Array(sab.v),

@@ -19,6 +19,7 @@ import { connectLayer } from './connect.js';
 import { refreshAll } from './engine.js';
 import { freezeNetlist, setHardCoefficients } from './freeze.js';
 import { initParams } from './param.js';
+import { coefficients } from './softmax16.js';
 import { Pool, type AdamParams } from './pool.js';
 import { allocState, type State } from './state.js';
 
@@ -89,7 +90,7 @@ export async function createTrainer(o: TrainOptions, configOverride?: TrainConfi
   const trainSlices = encode(encoding, data.train.x, data.train.count);
   const testSlices = encode(encoding, data.test.x, data.test.count);
   const shape = { inputs, widths: config.widths, classes: data.classes };
-  const st = allocState(shape, config.param, config.rho, config.threads, config.batch, data.train.count, data.test.count);
+  const st = allocState(shape, config.param, config.rho, config.gumbel, config.seed, config.threads, config.batch, data.train.count, data.test.count);
   st.trainBits.set(trainSlices.data);
   st.trainY.set(data.train.y);
   st.testBits.set(testSlices.data);
@@ -105,7 +106,7 @@ export async function createTrainer(o: TrainOptions, configOverride?: TrainConfi
     prev = W;
   });
   initParams(config.param, config.init, st.logits, (config.seed ^ 0x5bd1e995) >>> 0, config.rho);
-  refreshAll(st);
+  refreshAll(st, 0);
   const pool = new Pool(st);
   await pool.start();
   const order = new Int32Array(data.train.count);
@@ -135,6 +136,11 @@ export async function createTrainer(o: TrainOptions, configOverride?: TrainConfi
       return { loss: lossSum / samples, trainAccuracy: correct / samples, partial, samples };
     },
     softAccuracy() {
+      if (config.gumbel > 0) {
+        // st.coef holds this step's noisy hard gates: evaluate the noise-free softmax instead.
+        coefficients(st.logits, st.hard, 0, st.gates);
+        return pool.evaluate('test', 0, data.test.count, true, config.tau).correct / data.test.count;
+      }
       return pool.evaluate('test', 0, data.test.count, false, config.tau).correct / data.test.count;
     },
     discrete() {
@@ -206,7 +212,7 @@ function run(
       throw new UserError(`${o.checkpoint}: the encoding fitted now differs from the checkpoint's (did the data change?). Delete the checkpoint to start over.`);
     }
     loadCheckpointArrays(o.checkpoint, resumed.body, resumed.offset, st);
-    refreshAll(st);
+    refreshAll(st, h.step);
     history = h.history;
     epochsDone = h.epochsDone;
     trainSeconds = h.trainSeconds;

@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { backwardLayer, classScores, forwardLayer, softmaxLoss } from '../../src/train/kernels.js';
 import { coefficients, coefficientsOf, expNonPositive, logitGradient } from '../../src/train/softmax16.js';
 import { OP_COUNT, RELAXATION, opBit } from '../../src/netlist/gates.js';
+import { gumbelGradient, gumbelNoise, gumbelRefresh } from '../../src/train/gumbel.js';
+import { opCoefficients } from '../../src/train/softmax16.js';
 import { iwpCoefficientsOf, iwpFrozenOp, iwpGradient, rho, type Rho } from '../../src/train/iwp.js';
 import { mulberry32 } from '../../src/netlist/vectors.js';
 
@@ -203,5 +205,50 @@ describe('iwp (input-wise parametrization)', () => {
     }
     const op = iwpFrozenOp('sin', params, 0);
     expect([opBit(op, 0, 0), opBit(op, 0, 1), opBit(op, 1, 0), opBit(op, 1, 1)]).toEqual(w.map((x) => (x > 0.5 ? 1 : 0)));
+  });
+});
+
+describe('Gumbel straight-through (softmax16)', () => {
+  const T = 0.7;
+  const seed = 3;
+  const step = 12;
+
+  it('forward: the hard gate argmax(z + G); q = softmax((z + G)/T); noise reproducible', () => {
+    const rand = mulberry32(4);
+    const logits = Float64Array.from({ length: 32 }, () => 2 * (rand() - 0.5));
+    const coef = new Float64Array(8);
+    const q = new Float64Array(32);
+    for (const g of [0, 1]) {
+      gumbelRefresh(logits, coef, q, g, new Float64Array(16), seed, step, T, new Float64Array(8));
+      const noisy = Array.from({ length: 16 }, (_, i) => logits[16 * g + i] + gumbelNoise(seed, step, g, i));
+      const op = noisy.indexOf(Math.max(...noisy));
+      const want = new Float64Array(8);
+      opCoefficients(op, want, g);
+      expect(Array.from(coef.subarray(4 * g, 4 * g + 4))).toEqual(Array.from(want.subarray(4 * g, 4 * g + 4)));
+      const e = noisy.map((v) => Math.exp(v / T));
+      const sum = e.reduce((a, b) => a + b, 0);
+      for (let i = 0; i < 16; i++) expect(q[16 * g + i]).toBeCloseTo(e[i] / sum, 12);
+    }
+    expect(gumbelNoise(seed, step, 5, 7)).toBe(gumbelNoise(seed, step, 5, 7));
+    expect(gumbelNoise(seed, step + 1, 5, 7)).not.toBe(gumbelNoise(seed, step, 5, 7));
+  });
+
+  it('backward: the gradient of softmax((z + G)/T) through the expected coefficients (finite differences)', () => {
+    const rand = mulberry32(8);
+    const logits = Float64Array.from({ length: 16 }, () => 3 * (rand() - 0.5));
+    const noise = Array.from({ length: 16 }, (_, i) => gumbelNoise(seed, step, 0, i));
+    const dc = [0.3, -1.1, 0.7, 0.25];
+    // The surrogate the backward pass differentiates: Σ_k dc_k · c_k(softmax((z + G)/T)).
+    const surrogate = (z: Float64Array) => {
+      const shifted = Float64Array.from(z, (v, i) => (v + noise[i]) / T);
+      const coef = new Float64Array(4);
+      coefficientsOf(shifted, coef, 0, new Float64Array(16));
+      return dc.reduce((s, d, k) => s + d * coef[k], 0);
+    };
+    const q = new Float64Array(16);
+    gumbelRefresh(logits, new Float64Array(4), q, 0, new Float64Array(16), seed, step, T, new Float64Array(4));
+    const out = new Float64Array(16);
+    gumbelGradient(q, 0, dc[0], dc[1], dc[2], dc[3], T, out);
+    for (let i = 0; i < 16; i++) expect(out[i]).toBeCloseTo(numeric(surrogate, logits, i), 7);
   });
 });

@@ -49,8 +49,10 @@ describe('lgnc train (in process)', () => {
     [1, 'softmax16'],
     [2, 'softmax16'],
     [2, 'iwp'],
-  ] as const)('the frozen netlist gives exactly the trainer\'s discrete predictions and scores (%i threads, %s)', async (threads, param) => {
-    const t = await createTrainer({ ...MNIST_SLICE, limit: 500, width: [300, 300, 100], threads, param });
+    [2, 'gumbel'],
+  ] as const)('the frozen netlist gives exactly the trainer\'s discrete predictions and scores (%i threads, %s)', async (threads, kind) => {
+    const param = kind === 'iwp' ? 'iwp' : 'softmax16';
+    const t = await createTrainer({ ...MNIST_SLICE, limit: 500, width: [300, 300, 100], threads, param, gumbel: kind === 'gumbel' ? 1 : 0 });
     try {
       t.runEpoch(0);
       const mine = t.discrete();
@@ -73,8 +75,8 @@ describe('lgnc train (in process)', () => {
     expect(c.netlist.layers).not.toEqual(a.netlist.layers);
   });
 
-  it.each(['softmax16', 'iwp'] as const)('checkpoint + resume continues exactly where an uninterrupted run would be (%s)', async (param) => {
-    const o: TrainOptions = { ...MNIST_SLICE, limit: 300, width: [200, 100], epochs: 4, param };
+  it.each(['softmax16', 'iwp', 'gumbel'] as const)('checkpoint + resume continues exactly where an uninterrupted run would be (%s)', async (param) => {
+    const o: TrainOptions = { ...MNIST_SLICE, limit: 300, width: [200, 100], epochs: 4, ...(param === 'gumbel' ? { gumbel: 1 } : { param }) };
     const straight = await train(o);
     const ckpt = join(tmp, `run-${param}.ckpt`);
     const first = await train({ ...o, epochs: 2, checkpoint: ckpt, resume: true }); // no file yet: starts fresh
@@ -90,6 +92,13 @@ describe('lgnc train (in process)', () => {
     const r = await train({ ...MNIST_SLICE, param: 'iwp' });
     expect(r.frozenTestAccuracy).toBeGreaterThan(0.5);
     expect(r.netlist.meta).toMatchObject({ config: { param: 'iwp', rho: 'sin' } });
+  });
+
+  it('Gumbel training learns the MNIST slice (slower start), with a small discretization gap', async () => {
+    const r = await train({ ...MNIST_SLICE, gumbel: 1, tau: 10, lr: 0.05, epochs: 8 });
+    expect(r.frozenTestAccuracy).toBeGreaterThan(0.3);
+    expect(Math.abs(r.softTestAccuracy - r.frozenTestAccuracy)).toBeLessThan(0.1);
+    expect(r.netlist.meta).toMatchObject({ config: { gumbel: 1 } });
   });
 
   it('a time budget stops training early and still freezes a valid netlist', async () => {
