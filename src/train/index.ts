@@ -4,3 +4,4 @@
 export { train, createTrainer, netlistAccuracy, type TrainResult, type Trainer, type ProgressEvent } from './trainer.js';
 export { defaultRecipe, resolveConfig, defaultThreads, type TrainOptions, type TrainConfig } from './config.js';
 export type { EpochRecord } from './checkpoint.js';
+export { gateUsage, type GateUsage } from './usage.js';

@@ -22,6 +22,7 @@ import { initParams } from './param.js';
 import { coefficients } from './softmax16.js';
 import { Pool, type AdamParams } from './pool.js';
 import { allocState, type State } from './state.js';
+import { gateUsage, type GateUsage } from './usage.js';
 
 export type ProgressEvent =
   | { kind: 'start'; config: TrainConfig; gates: number; inputs: number; trainSamples: number; testSamples: number; resumedEpochs: number; note?: string }
@@ -36,6 +37,9 @@ export interface TrainResult {
   frozenTestAccuracy: number;
   trainSeconds: number;
   wallSeconds: number;
+  /** soft − frozen test accuracy. */
+  discretizationGap: number;
+  gateUsage: GateUsage;
   /** Gate-samples per second of training steps (forward + backward + update). */
   gateSamplesPerSecond: number;
 }
@@ -273,13 +277,19 @@ function run(
     wallSeconds: round(wallSeconds, 2),
     softTestAccuracy: soft,
     frozenTestAccuracy: 0,
+    /** soft − frozen test accuracy. */
+    discretizationGap: 0,
+    gateUsage: null as GateUsage | null,
     history,
   };
   const netlist = t.freeze(meta, o.name);
   // The reported frozen accuracy is the written netlist's, under the reference evaluator.
   meta.frozenTestAccuracy = netlistAccuracy(netlist, encode(netlist.encoding!, data.test.x, data.test.count), data.test.y);
+  meta.discretizationGap = soft - meta.frozenTestAccuracy;
+  meta.gateUsage = gateUsage(netlist);
   return {
     netlist, history, config, softTestAccuracy: soft, frozenTestAccuracy: meta.frozenTestAccuracy, trainSeconds, wallSeconds,
+    discretizationGap: meta.discretizationGap, gateUsage: meta.gateUsage,
     gateSamplesPerSecond: stepSeconds > 0 ? (gateCount(netlist) * stepSamples) / stepSeconds : 0,
   };
 }
