@@ -8,37 +8,44 @@
 import { absorbInputInversions, swapInputs } from '../ir.js';
 import { sweep, type Pass } from './pass.js';
 
-/** Open-addressing hash table from (op, a, b) to a literal; keys are non-negative ints. */
+/**
+ * Open-addressing hash table from (op, a, b) to a literal. Each slot is 4 ints side by side
+ * (a, b, op or −1 when empty, value), so a probe touches one cache line.
+ */
 class GateTable {
   private mask: number;
-  private ka: Int32Array;
-  private kb: Int32Array;
-  private kop: Int8Array;
-  private val: Int32Array;
+  private slots: Int32Array;
 
   constructor(expected: number) {
     let cap = 16;
     while (cap < expected * 2) cap *= 2;
     this.mask = cap - 1;
-    this.ka = new Int32Array(cap);
-    this.kb = new Int32Array(cap);
-    this.kop = new Int8Array(cap).fill(-1);
-    this.val = new Int32Array(cap);
+    this.slots = new Int32Array(cap * 4);
+    for (let i = 2; i < this.slots.length; i += 4) this.slots[i] = -1;
   }
 
-  /** The stored literal for the key, or inserts `value` and returns -1. */
-  getOrInsert(op: number, a: number, b: number, value: () => number): number {
+  /** The stored literal for the key, or −1 after reserving a slot (fill it with `set`). */
+  find(op: number, a: number, b: number): number {
     let h = (Math.imul(a, 0x9e3779b1) ^ Math.imul(b, 0x85ebca6b) ^ Math.imul(op + 1, 0xc2b2ae35)) >>> 0;
     h = (h ^ (h >>> 15)) & this.mask;
+    const t = this.slots;
     for (;;) {
-      if (this.kop[h] === -1) {
-        this.kop[h] = op; this.ka[h] = a; this.kb[h] = b;
-        this.val[h] = value();
+      const i = h << 2;
+      if (t[i + 2] === -1) {
+        t[i] = a; t[i + 1] = b; t[i + 2] = op;
+        this.last = i;
         return -1;
       }
-      if (this.kop[h] === op && this.ka[h] === a && this.kb[h] === b) return this.val[h];
+      if (t[i + 2] === op && t[i] === a && t[i + 1] === b) return t[i + 3];
       h = (h + 1) & this.mask;
     }
+  }
+
+  private last = 0;
+
+  /** Stores the value of the slot `find` just reserved. */
+  set(value: number): void {
+    this.slots[this.last + 3] = value;
   }
 }
 
@@ -56,9 +63,12 @@ export const strash: Pass = {
       }
       const inv = (f >> 3) & 1;
       if (inv) f ^= 15;
-      let created = -1;
-      const found = table.getOrInsert(f, na, nb, () => (created = out.add(f, na, nb)));
-      return (found === -1 ? created : found) ^ inv;
+      let lit = table.find(f, na, nb);
+      if (lit === -1) {
+        lit = out.add(f, na, nb);
+        table.set(lit);
+      }
+      return lit ^ inv;
     });
   },
 };
