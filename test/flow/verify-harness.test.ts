@@ -2,7 +2,7 @@
 // the compiler: a combinational and a 2-stage pipelined core for fixtures/xor.json.
 
 import { describe, expect, it } from 'vitest';
-import { simulateAndCompare } from '../../src/flow/verify.js';
+import { packVectors, simulateAndCompare } from '../../src/flow/verify.js';
 import { buildSimulator, harnessSource, runSimulator, type CoreShape } from '../../src/flow/verilator.js';
 import { evaluateNetlist } from '../../src/netlist/evaluate.js';
 import { loadNetlist } from '../../src/netlist/netlist.js';
@@ -42,6 +42,13 @@ describe('harness on hand-written cores', () => {
     expect(check.mismatches).toBe(4);
     expect(check.validErrors).toBeGreaterThan(0);
     expect(check.first[0].latency).toEqual({ expected: 1, got: 2 });
+  });
+
+  it('packs vectors exactly as the .bin vector format (odd widths and counts)', () => {
+    for (const [inputs, count] of [[13, 1000], [100, 33], [1, 5]]) {
+      const x = randomVectors(inputs, count, inputs);
+      expect(packVectors(x)).toEqual(formatBinaryVectors(x));
+    }
   });
 
   it('fills every template field of the harness (no {{...}} left)', () => {
