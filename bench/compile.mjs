@@ -41,7 +41,7 @@ for (const gates of sizes) {
   const width = gates / 5;
   const file = join(dir, `random-${gates}.json`);
   writeFileSync(file, formatNetlist(randomNetlist({ inputs: 784, widths: Array(5).fill(width), classes: 10, seed: 1 })));
-  const reps = gates >= 1_000_000 ? 2 : 3;
+  const reps = 3;
   const runs = Array.from({ length: reps }, () => runChild(file, join(dir, 'out')));
   const best = runs.reduce((a, b) => (b.wallMs < a.wallMs ? b : a));
   const vBytes = statSync(join(dir, 'out', `random_1.v`)).size;
