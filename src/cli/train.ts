@@ -51,7 +51,7 @@ interface Flags {
   rho?: 'sin' | 'sigmoid';
   gumbel?: number;
   init?: 'gaussian' | 'residual';
-  connect?: 'random' | 'unique';
+  connect?: 'random' | 'unique' | `topk:${number}`;
   seed?: number;
   threads?: number;
   checkpoint?: string;
@@ -135,7 +135,7 @@ export function registerTrain(program: Command): void {
     .addOption(new Option('--rho <fn>', 'iwp: ρ mapping parameters to the soft truth table: sin (0.5 + 0.5·sin) or sigmoid (default sin)').choices(['sin', 'sigmoid']))
     .option('--gumbel <T>', 'softmax16: Gumbel straight-through training at temperature T (hard sampled gates forward, softmax((z+G)/T) backward); freezing uses the noise-free argmax', numArg('--gumbel'))
     .addOption(new Option('--init <name>', `initial parameters: gaussian N(0,1), or residual (start as pass-through of input a) (default ${r.init})`).choices(['gaussian', 'residual']))
-    .addOption(new Option('--connect <name>', `connections: random, or unique (every input used evenly) (default ${r.connect})`).choices(['random', 'unique']))
+    .option('--connect <kind>', `connections: random, unique (every input used evenly), or topk:K (learnable: each input mixes K candidates, frozen to the best) (default ${r.connect})`)
     .option('--seed <n>', `random seed: connections, init, shuffling (default ${r.seed})`, intArg('--seed', 0))
     .option('--threads <n>', 'worker threads (default: min(2, cores)); same seed + threads → same netlist', intArg('--threads', 1))
     .option('--checkpoint <file>', 'write a checkpoint after every epoch (atomically)')

@@ -4,7 +4,7 @@
 import { availableParallelism } from 'node:os';
 import type { CsvOptions } from '../data/csv.js';
 import { UserError } from '../util/errors.js';
-import type { Connect } from './connect.js';
+import { topkOf, type Connect } from './connect.js';
 import type { Rho } from './iwp.js';
 import type { Init, ParamKind } from './param.js';
 
@@ -167,7 +167,8 @@ export function resolveConfig(o: TrainOptions, classes: number, datasetEncoding:
   check(c.gumbel >= 0 && Number.isFinite(c.gumbel), '--gumbel', c.gumbel, 'the Gumbel temperature must be a number > 0 (e.g. 1).');
   if (c.gumbel > 0 && c.param !== 'softmax16') throw new UserError(`--gumbel works with --param softmax16 (it samples over the 16 ops); drop --gumbel or use softmax16.`);
   check(c.init === 'gaussian' || c.init === 'residual', '--init', c.init, 'use gaussian or residual.');
-  check(c.connect === 'random' || c.connect === 'unique', '--connect', c.connect, 'use random or unique.');
+  const K = topkOf(c.connect);
+  check(c.connect === 'random' || c.connect === 'unique' || (K >= 2 && K <= 64), '--connect', c.connect, 'use random, unique, or topk:K with K in 2..64 (learnable connectivity over K candidates per input).');
   check(isInt(c.seed, 0) && c.seed < 2 ** 32, '--seed', c.seed, 'must be a whole number in 0..4294967295.');
   check(isInt(c.threads, 1) && c.threads <= 64, '--threads', c.threads, 'must be a whole number in 1..64.');
   if (o.timeBudget !== undefined) check(o.timeBudget > 0, '--time-budget', o.timeBudget, 'must be a number of seconds > 0.');

@@ -5,10 +5,18 @@
 //           permutations of the previous layer's signals, so every signal feeds
 //           ⌊2W/n⌋ or ⌈2W/n⌉ gate inputs; pairs that came out equal are repaired by swapping
 //           with another gate's slot, which keeps the counts.
+//   topk:K  learnable: K candidates per input, each candidate set k drawn like `unique`
+//           (topk.ts); frozen to the argmax candidate.
 
-export type Connect = 'random' | 'unique';
+export type Connect = 'random' | 'unique' | `topk:${number}`;
 
-export function connectLayer(kind: Connect, prev: number, width: number, rand: () => number): { a: Int32Array; b: Int32Array } {
+/** Candidates per input for `topk:K` (learnable connectivity, topk.ts), 0 for fixed kinds. */
+export function topkOf(kind: Connect): number {
+  const m = /^topk:(\d+)$/.exec(kind);
+  return m ? Number(m[1]) : 0;
+}
+
+export function connectLayer(kind: 'random' | 'unique', prev: number, width: number, rand: () => number): { a: Int32Array; b: Int32Array } {
   return kind === 'random' ? randomPairs(prev, width, rand) : uniquePairs(prev, width, rand);
 }
 

@@ -9,6 +9,7 @@
 import { paramOf, type Param } from './param.js';
 import { backwardLayer, classScores, forwardLayer, softmaxLoss } from './kernels.js';
 import { barrier, CMD, CTL, PAR, type State } from './state.js';
+import { backwardMix, backwardMixed, candidateGradient, candidateWeights, forwardMixed, mixInputs } from './topk.js';
 
 export interface ThreadWork {
   /** Runs the command in ctl[CMD]; returns false on QUIT. */
@@ -40,6 +41,16 @@ export function threadWork(st: State, w: number): ThreadWork {
   const K = st.k;
   // The backward pass's gate derivatives: Gumbel's soft gates, else the forward's own.
   const backCoef = st.gumbel > 0 ? st.bcoef : st.coef;
+  // Learnable connectivity: mixed input rows per layer, their gradients, this thread's weight gradients.
+  const KC = st.topk;
+  const xas = KC ? widths.map((W) => new Float32Array(W * cap)) : [];
+  const xbs = KC ? widths.map((W) => new Float32Array(W * cap)) : [];
+  const dxa = new Float32Array(KC ? Math.max(...widths) * cap : 0);
+  const dxb = new Float32Array(KC ? Math.max(...widths) * cap : 0);
+  const myDwA = st.dcw.subarray(2 * w * st.gates * KC, (2 * w + 1) * st.gates * KC);
+  const myDwB = st.dcw.subarray((2 * w + 1) * st.gates * KC, (2 * w + 2) * st.gates * KC);
+  const dwSum = new Float64Array(KC);
+  const dlog = new Float64Array(KC);
 
   /** x[i * B + s] = input bit i of sample idx[s]; labels[s] its label. */
   function gather(bits: Uint32Array, words: number, ys: Int32Array, B: number): void {
@@ -52,10 +63,16 @@ export function threadWork(st: State, w: number): ThreadWork {
     }
   }
 
-  function forward(coef: Float32Array, B: number): void {
+  /** mixed: the soft mix of candidate inputs (topk); else the fixed connections st.a, st.b. */
+  function forward(coef: Float32Array, B: number, mixed: boolean): void {
     let prev: Float32Array = x;
     for (let l = 0; l < L; l++) {
-      forwardLayer(prev, acts[l], B, st.a, st.b, coef, st.offsets[l], widths[l]);
+      const g0 = st.offsets[l];
+      if (mixed) {
+        mixInputs(prev, xas[l], B, st.candA, st.cwA, KC, g0, widths[l]);
+        mixInputs(prev, xbs[l], B, st.candB, st.cwB, KC, g0, widths[l]);
+        forwardMixed(xas[l], xbs[l], acts[l], B, coef, g0, widths[l]);
+      } else forwardLayer(prev, acts[l], B, st.a, st.b, coef, g0, widths[l]);
       prev = acts[l];
     }
   }
@@ -66,7 +83,7 @@ export function threadWork(st: State, w: number): ThreadWork {
     const Bw = Math.floor(((w + 1) * B) / T) - s0;
     for (let s = 0; s < Bw; s++) idx[s] = st.batchIdx[s0 + s];
     gather(st.trainBits, st.trainWords, st.trainY, Bw);
-    forward(st.coef, Bw);
+    forward(st.coef, Bw, KC > 0);
     res.fill(0);
     classScores(acts[L - 1], lastW, Bw, C, scores);
     let gout = g0;
@@ -75,10 +92,19 @@ export function threadWork(st: State, w: number): ThreadWork {
     st.results[2 * w] = res[0];
     st.results[2 * w + 1] = res[1];
     myDcoef.fill(0);
+    if (KC) {
+      myDwA.fill(0);
+      myDwB.fill(0);
+    }
     for (let l = L - 1; l >= 0; l--) {
       const prev = l > 0 ? acts[l - 1] : x;
       if (l > 0) gin.fill(0, 0, widths[l - 1] * Bw);
-      backwardLayer(prev, gout, l > 0 ? gin : null, Bw, st.a, st.b, backCoef, myDcoef, st.offsets[l], widths[l]);
+      if (KC) {
+        const g0 = st.offsets[l];
+        backwardMixed(xas[l], xbs[l], gout, dxa, dxb, Bw, backCoef, myDcoef, g0, widths[l]);
+        backwardMix(prev, dxa, l > 0 ? gin : null, Bw, st.candA, st.cwA, KC, myDwA, g0, widths[l]);
+        backwardMix(prev, dxb, l > 0 ? gin : null, Bw, st.candB, st.cwB, KC, myDwB, g0, widths[l]);
+      } else backwardLayer(prev, gout, l > 0 ? gin : null, Bw, st.a, st.b, backCoef, myDcoef, st.offsets[l], widths[l]);
       const t = gout;
       gout = gin;
       gin = t;
@@ -112,7 +138,34 @@ export function threadWork(st: State, w: number): ThreadWork {
         logits[k] = logits[k] * decay - (lr * (mk / bc1)) / (Math.sqrt(vk / bc2) + eps);
       }
       param.refresh(logits, coef, probs, g, p, step, st.bcoef);
+      if (KC) {
+        updateCandidates(g, 0, st.clogA, st.cwA, st.cmA, st.cvA, lr, b1, b2, eps, decay, bc1, bc2);
+        updateCandidates(g, 1, st.clogB, st.cwB, st.cmB, st.cvB, lr, b1, b2, eps, decay, bc1, bc2);
+      }
     }
+  }
+
+  /** Adam on the K candidate logits of one input (side 0 = a, 1 = b) of gate g, then new weights. */
+  function updateCandidates(
+    g: number, side: number, clog: Float32Array, cw: Float32Array, cm: Float32Array, cv: Float32Array,
+    lr: number, b1: number, b2: number, eps: number, decay: number, bc1: number, bc2: number,
+  ): void {
+    const G = st.gates;
+    const o = g * KC;
+    dwSum.fill(0);
+    for (let t = 0; t < T; t++) {
+      const base = (2 * t + side) * G * KC + o;
+      for (let k = 0; k < KC; k++) dwSum[k] += st.dcw[base + k];
+    }
+    candidateGradient(cw, dwSum, o, KC, dlog);
+    for (let k = 0; k < KC; k++) {
+      const i = o + k;
+      const gr = dlog[k];
+      const mk = (cm[i] = b1 * cm[i] + (1 - b1) * gr);
+      const vk = (cv[i] = b2 * cv[i] + (1 - b2) * gr * gr);
+      clog[i] = clog[i] * decay - (lr * (mk / bc1)) / (Math.sqrt(vk / bc2) + eps);
+    }
+    candidateWeights(clog, cw, o, KC);
   }
 
   function evaluate(): void {
@@ -131,7 +184,7 @@ export function threadWork(st: State, w: number): ThreadWork {
       const B = Math.min(st.evalChunk, hi - c0);
       for (let s = 0; s < B; s++) idx[s] = c0 + s;
       gather(bits, words, ys, B);
-      forward(coef, B);
+      forward(coef, B, KC > 0 && par[PAR.EVAL_MIXED] === 1);
       classScores(acts[L - 1], lastW, B, C, scores);
       for (let s = 0; s < B; s++) {
         for (let c = 0; c < C; c++) st.evalScores[(c0 - from + s) * C + c] = scores[c * B + s];

@@ -77,12 +77,17 @@ export class Pool {
   }
 
   /** Forward over samples [from, from+count) of a split; predictions in st.evalPred[0..count). */
-  evaluate(set: 'train' | 'test', from: number, count: number, hard: boolean, tau: number): { lossSum: number; correct: number } {
+  /**
+   * hard: use st.hard as coefficients (else st.coef); mixed: learnable connectivity's soft
+   * mix of candidates (else the fixed st.a, st.b). Defaults to the soft model: mixed = !hard.
+   */
+  evaluate(set: 'train' | 'test', from: number, count: number, hard: boolean, tau: number, mixed = !hard): { lossSum: number; correct: number } {
     const par = this.st.par;
     par[PAR.EVAL_SET] = set === 'test' ? 1 : 0;
     par[PAR.EVAL_FROM] = from;
     par[PAR.EVAL_COUNT] = count;
     par[PAR.EVAL_HARD] = hard ? 1 : 0;
+    par[PAR.EVAL_MIXED] = mixed ? 1 : 0;
     par[PAR.TAU] = tau;
     this.command(CMD.EVAL);
     return this.sums();

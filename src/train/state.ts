@@ -23,6 +23,8 @@ export interface StateBuffers {
   gumbel: number;
   /** Seed of the Gumbel noise. */
   seed: number;
+  /** Learnable connectivity: candidates per gate input (topk:K); 0 = fixed connections. */
+  topk: number;
   threads: number;
   /** Largest batch of a training step. */
   maxBatch: number;
@@ -36,6 +38,7 @@ export interface StateBuffers {
 const SAB_NAMES = [
   'a', 'b', 'logits', 'probs', 'coef', 'bcoef', 'hard', 'm', 'v', 'dcoef', 'ctl', 'par', 'results',
   'batchIdx', 'trainBits', 'trainY', 'testBits', 'testY', 'evalPred', 'evalScores',
+  'candA', 'candB', 'clogA', 'clogB', 'cwA', 'cwB', 'cmA', 'cvA', 'cmB', 'cvB', 'dcw',
 ] as const;
 
 export interface State extends Omit<StateBuffers, 'sab'> {
@@ -70,6 +73,19 @@ export interface State extends Omit<StateBuffers, 'sab'> {
   testY: Int32Array;
   evalPred: Int32Array;
   evalScores: Float32Array;
+  /** topk: candidate sources of inputs a and b (gates × K), their logits, softmax weights, Adam moments. */
+  candA: Int32Array;
+  candB: Int32Array;
+  clogA: Float32Array;
+  clogB: Float32Array;
+  cwA: Float32Array;
+  cwB: Float32Array;
+  cmA: Float32Array;
+  cvA: Float32Array;
+  cmB: Float32Array;
+  cvB: Float32Array;
+  /** topk: per-thread candidate-weight gradients, threads × [a: gates × K | b: gates × K]. */
+  dcw: Float32Array;
 }
 
 /** Indices into ctl. */
@@ -77,12 +93,12 @@ export const CTL = { COUNT: 0, GEN: 1, CMD: 2 } as const;
 /** Indices into par. */
 export const PAR = {
   BATCH: 0, LR: 1, BETA1: 2, BETA2: 3, EPS: 4, WD: 5, BC1: 6, BC2: 7, TAU: 8,
-  EVAL_SET: 9, EVAL_FROM: 10, EVAL_COUNT: 11, EVAL_HARD: 12, STEP: 13,
+  EVAL_SET: 9, EVAL_FROM: 10, EVAL_COUNT: 11, EVAL_HARD: 12, STEP: 13, EVAL_MIXED: 14,
 } as const;
 export const CMD = { STEP: 1, EVAL: 2, QUIT: 3 } as const;
 
 export function allocState(
-  shape: Shape, param: ParamKind, rho: Rho, gumbel: number, seed: number, threads: number, maxBatch: number, trainCount: number, testCount: number, evalChunk = 256,
+  shape: Shape, param: ParamKind, rho: Rho, gumbel: number, seed: number, topk: number, threads: number, maxBatch: number, trainCount: number, testCount: number, evalChunk = 256,
 ): State {
   const G = shape.widths.reduce((s, w) => s + w, 0);
   const N = shape.inputs;
@@ -93,9 +109,11 @@ export function allocState(
     dcoef: 16 * G * threads, ctl: 4 * 16, par: 8 * 16, results: 8 * 2 * threads, batchIdx: 4 * maxBatch,
     trainBits: 4 * N * words(trainCount), trainY: 4 * trainCount, testBits: 4 * N * words(testCount), testY: 4 * testCount,
     evalPred: 4 * testCount + 4 * trainCount, evalScores: 4 * shape.classes * Math.max(testCount, trainCount),
+    candA: 4 * G * topk, candB: 4 * G * topk, clogA: 4 * G * topk, clogB: 4 * G * topk, cwA: 4 * G * topk, cwB: 4 * G * topk,
+    cmA: 4 * G * topk, cvA: 4 * G * topk, cmB: 4 * G * topk, cvB: 4 * G * topk, dcw: 8 * G * topk * threads,
   };
   const sab = Object.fromEntries(SAB_NAMES.map((k) => [k, new SharedArrayBuffer(Math.max(8, bytes[k]))])) as StateBuffers['sab'];
-  return attachState({ shape, param, rho, k, gumbel, seed, threads, maxBatch, evalChunk, trainCount, testCount, sab });
+  return attachState({ shape, param, rho, k, gumbel, seed, topk, threads, maxBatch, evalChunk, trainCount, testCount, sab });
 }
 
 export function attachState(buf: StateBuffers): State {
@@ -129,6 +147,17 @@ export function attachState(buf: StateBuffers): State {
     testY: new Int32Array(sab.testY),
     evalPred: new Int32Array(sab.evalPred),
     evalScores: new Float32Array(sab.evalScores),
+    candA: new Int32Array(sab.candA),
+    candB: new Int32Array(sab.candB),
+    clogA: new Float32Array(sab.clogA),
+    clogB: new Float32Array(sab.clogB),
+    cwA: new Float32Array(sab.cwA),
+    cwB: new Float32Array(sab.cwB),
+    cmA: new Float32Array(sab.cmA),
+    cvA: new Float32Array(sab.cvA),
+    cmB: new Float32Array(sab.cmB),
+    cvB: new Float32Array(sab.cvB),
+    dcw: new Float32Array(sab.dcw),
   };
 }
 

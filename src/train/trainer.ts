@@ -15,7 +15,8 @@ import { mulberry32 } from '../netlist/vectors.js';
 import { UserError } from '../util/errors.js';
 import { loadCheckpointArrays, readCheckpointHeader, writeCheckpoint, type EpochRecord } from './checkpoint.js';
 import { resolveConfig, type TrainConfig, type TrainOptions } from './config.js';
-import { connectLayer } from './connect.js';
+import { connectLayer, topkOf } from './connect.js';
+import { argmaxCandidate, candidateWeights } from './topk.js';
 import { refreshAll } from './engine.js';
 import { freezeNetlist, setHardCoefficients } from './freeze.js';
 import { initParams } from './param.js';
@@ -94,7 +95,7 @@ export async function createTrainer(o: TrainOptions, configOverride?: TrainConfi
   const trainSlices = encode(encoding, data.train.x, data.train.count);
   const testSlices = encode(encoding, data.test.x, data.test.count);
   const shape = { inputs, widths: config.widths, classes: data.classes };
-  const st = allocState(shape, config.param, config.rho, config.gumbel, config.seed, config.threads, config.batch, data.train.count, data.test.count);
+  const st = allocState(shape, config.param, config.rho, config.gumbel, config.seed, topkOf(config.connect), config.threads, config.batch, data.train.count, data.test.count);
   st.trainBits.set(trainSlices.data);
   st.trainY.set(data.train.y);
   st.testBits.set(testSlices.data);
@@ -103,14 +104,31 @@ export async function createTrainer(o: TrainOptions, configOverride?: TrainConfi
   // option does not reshuffle the other.
   const rand = mulberry32(config.seed);
   let prev = inputs;
+  const K = st.topk;
   config.widths.forEach((W, l) => {
-    const { a, b } = connectLayer(config.connect, prev, W, rand);
-    st.a.set(a, st.offsets[l]);
-    st.b.set(b, st.offsets[l]);
+    if (K) {
+      // K candidate sets, each spread evenly over the previous layer.
+      for (let k = 0; k < K; k++) {
+        const { a, b } = connectLayer('unique', prev, W, rand);
+        for (let j = 0; j < W; j++) {
+          st.candA[(st.offsets[l] + j) * K + k] = a[j];
+          st.candB[(st.offsets[l] + j) * K + k] = b[j];
+        }
+      }
+    } else {
+      const { a, b } = connectLayer(config.connect as 'random' | 'unique', prev, W, rand);
+      st.a.set(a, st.offsets[l]);
+      st.b.set(b, st.offsets[l]);
+    }
     prev = W;
   });
+  if (K) {
+    initParams('softmax16', 'gaussian', st.clogA, (config.seed ^ 0x1b873593) >>> 0);
+    initParams('softmax16', 'gaussian', st.clogB, (config.seed ^ 0xcc9e2d51) >>> 0);
+  }
   initParams(config.param, config.init, st.logits, (config.seed ^ 0x5bd1e995) >>> 0, config.rho);
   refreshAll(st, 0);
+  if (K) refreshCandidates(st);
   const pool = new Pool(st);
   await pool.start();
   const order = new Int32Array(data.train.count);
@@ -143,11 +161,12 @@ export async function createTrainer(o: TrainOptions, configOverride?: TrainConfi
       if (config.gumbel > 0) {
         // st.coef holds this step's noisy hard gates: evaluate the noise-free softmax instead.
         coefficients(st.logits, st.hard, 0, st.gates);
-        return pool.evaluate('test', 0, data.test.count, true, config.tau).correct / data.test.count;
+        return pool.evaluate('test', 0, data.test.count, true, config.tau, true).correct / data.test.count;
       }
       return pool.evaluate('test', 0, data.test.count, false, config.tau).correct / data.test.count;
     },
     discrete() {
+      setArgmaxConnections(st);
       setHardCoefficients(st);
       const r = pool.evaluate('test', 0, data.test.count, true, config.tau);
       return {
@@ -157,6 +176,7 @@ export async function createTrainer(o: TrainOptions, configOverride?: TrainConfi
       };
     },
     freeze(meta, name) {
+      setArgmaxConnections(st);
       return freezeNetlist(st, name ?? shapeName(config), encoding, config.tau, meta);
     },
     close: () => pool.close(),
@@ -164,6 +184,24 @@ export async function createTrainer(o: TrainOptions, configOverride?: TrainConfi
   return trainer;
 }
 
+
+/** topk: the fixed connections st.a, st.b become each input's argmax candidate (freezing). */
+function setArgmaxConnections(st: State): void {
+  const K = st.topk;
+  if (!K) return;
+  for (let g = 0; g < st.gates; g++) {
+    st.a[g] = st.candA[g * K + argmaxCandidate(st.clogA, g * K, K)];
+    st.b[g] = st.candB[g * K + argmaxCandidate(st.clogB, g * K, K)];
+  }
+}
+
+/** Candidate weights (softmax of their logits) of every gate input, after init or resume. */
+function refreshCandidates(st: State): void {
+  for (let g = 0; g < st.gates; g++) {
+    candidateWeights(st.clogA, st.cwA, g * st.topk, st.topk);
+    candidateWeights(st.clogB, st.cwB, g * st.topk, st.topk);
+  }
+}
 
 /** Accuracy of a netlist under the reference evaluator on encoded samples. */
 export function netlistAccuracy(net: Netlist, x: BitSlices, labels: Int32Array): number {
@@ -217,6 +255,7 @@ function run(
     }
     loadCheckpointArrays(o.checkpoint, resumed.body, resumed.offset, st);
     refreshAll(st, h.step);
+    if (st.topk) refreshCandidates(st);
     history = h.history;
     epochsDone = h.epochsDone;
     trainSeconds = h.trainSeconds;

@@ -7,6 +7,7 @@ import { coefficients, coefficientsOf, expNonPositive, logitGradient } from '../
 import { OP_COUNT, RELAXATION, opBit } from '../../src/netlist/gates.js';
 import { gumbelGradient, gumbelNoise, gumbelRefresh } from '../../src/train/gumbel.js';
 import { opCoefficients } from '../../src/train/softmax16.js';
+import { backwardMix, backwardMixed, candidateGradient, candidateWeights, forwardMixed, mixInputs } from '../../src/train/topk.js';
 import { iwpCoefficientsOf, iwpFrozenOp, iwpGradient, rho, type Rho } from '../../src/train/iwp.js';
 import { mulberry32 } from '../../src/netlist/vectors.js';
 
@@ -250,5 +251,71 @@ describe('Gumbel straight-through (softmax16)', () => {
     const out = new Float64Array(16);
     gumbelGradient(q, 0, dc[0], dc[1], dc[2], dc[3], T, out);
     for (let i = 0; i < 16; i++) expect(out[i]).toBeCloseTo(numeric(surrogate, logits, i), 7);
+  });
+});
+
+describe('topk learnable connectivity', () => {
+  const K = 3;
+  const W = 7;
+
+  /** One gate layer whose inputs mix K candidates each, then the Group-Sum loss. */
+  function topkNet(seed: number) {
+    const rand = mulberry32(seed);
+    const x = Float64Array.from({ length: N * B }, () => rand());
+    const candA = Int32Array.from({ length: W * K }, () => Math.floor(rand() * N));
+    const candB = Int32Array.from({ length: W * K }, () => Math.floor(rand() * N));
+    const clog = Float64Array.from({ length: 2 * W * K }, () => 2 * (rand() - 0.5)); // [a | b]
+    const coef = Float64Array.from({ length: W * 4 }, () => rand() - 0.5);
+    const labels = Int32Array.from({ length: B }, () => Math.floor(rand() * 7) % 7);
+    return { x, candA, candB, clog, coef, labels };
+  }
+  type TNet = ReturnType<typeof topkNet>;
+
+  function run(n: TNet, x = n.x, clog = n.clog, grads?: { dx: Float64Array; dlog: Float64Array }): number {
+    const wA = new Float64Array(W * K);
+    const wB = new Float64Array(W * K);
+    const la = clog.subarray(0, W * K);
+    const lb = clog.subarray(W * K);
+    for (let g = 0; g < W; g++) {
+      candidateWeights(la, wA, g * K, K);
+      candidateWeights(lb, wB, g * K, K);
+    }
+    const xa = new Float64Array(W * B);
+    const xb = new Float64Array(W * B);
+    const out = new Float64Array(W * B);
+    mixInputs(x, xa, B, n.candA, wA, K, 0, W);
+    mixInputs(x, xb, B, n.candB, wB, K, 0, W);
+    forwardMixed(xa, xb, out, B, n.coef, 0, W);
+    const scores = new Float64Array(7 * B);
+    const res = new Float64Array(2);
+    const gout = new Float64Array(W * B);
+    classScores(out, W, B, 7, scores);
+    softmaxLoss(scores, B, 7, tau, n.labels, res, null, gout, W, 1 / B);
+    if (grads) {
+      const dxa = new Float64Array(W * B);
+      const dxb = new Float64Array(W * B);
+      backwardMixed(xa, xb, gout, dxa, dxb, B, n.coef, new Float64Array(W * 4), 0, W);
+      const dwA = new Float64Array(W * K);
+      const dwB = new Float64Array(W * K);
+      backwardMix(x, dxa, grads.dx, B, n.candA, wA, K, dwA, 0, W);
+      backwardMix(x, dxb, grads.dx, B, n.candB, wB, K, dwB, 0, W);
+      const out4 = new Float64Array(K);
+      for (let g = 0; g < W; g++) {
+        candidateGradient(wA, dwA.subarray(g * K, g * K + K), g * K, K, out4);
+        grads.dlog.set(out4, g * K);
+        candidateGradient(wB, dwB.subarray(g * K, g * K + K), g * K, K, out4);
+        grads.dlog.set(out4, W * K + g * K);
+      }
+    }
+    return res[0] / B;
+  }
+
+  it('candidate logits and inputs: analytic gradients match finite differences', () => {
+    const n = topkNet(21);
+    const grads = { dx: new Float64Array(N * B), dlog: new Float64Array(2 * W * K) };
+    run(n, n.x, n.clog, grads);
+    for (let i = 0; i < n.clog.length; i++) expect(grads.dlog[i]).toBeCloseTo(numeric((v) => run(n, n.x, v), n.clog, i), 7);
+    for (let i = 0; i < n.x.length; i++) expect(grads.dx[i]).toBeCloseTo(numeric((v) => run(n, v, n.clog), n.x, i), 7);
+    expect(Math.max(...grads.dlog.map(Math.abs))).toBeGreaterThan(1e-4);
   });
 });
