@@ -31,6 +31,8 @@ if (!existsSync(installed) || statSync(installed).mtimeMs < statSync(lock).mtime
 // 2. Debian packages: [what proves it is installed, package, what needs it].
 const APT = [
   [{ cmd: 'verilator' }, 'verilator', 'lgnc verify (simulation of the emitted Verilog)'],
+  [{ cmd: 'g++' }, 'g++', 'lgnc verify (Verilator compiles its simulators with it)'],
+  [{ cmd: 'make' }, 'make', 'lgnc verify (Verilator builds its simulators with it)'],
   [{ path: '/usr/bin/chromium' }, 'chromium', 'the test that renders build/report.html'],
   [{ path: '/usr/share/datasets/fashion-mnist' }, 'dataset-fashion-mnist', 'lgnc train --dataset fashion-mnist'],
 ];
