@@ -30,18 +30,16 @@ function check(model: string, opts: { pipeline?: number; optimize?: boolean }, v
 describe.skipIf(skip)('emitted Verilog under Verilator equals the reference evaluator', () => {
   // Each Verilator build takes ~20 s here, so the cases are few and chosen to cover the
   // emitter's paths: unread gates kept by --no-opt, pipelining every level, wide ports.
-  it('same-input --no-opt pipelined every 2 levels, and all-ops-deep pipelined every level, on every vector', () => {
+  it('same-input --no-opt pipelined every 2 levels (gates no output reads), on every vector', () => {
     check(fixture('same-input.json'), { pipeline: 2, optimize: false }, 'all');
-    const m = check(fixture('all-ops-deep.json'), { pipeline: 1 }, 'all');
-    expect(m.pipeline.latency).toBe(m.stats.levels);
   }, 300_000);
 
-  it('a random net with 70 inputs and 6 classes (wide ports), combinational and pipelined', () => {
+  it('a random net with 70 inputs and 6 classes (wide ports), combinational and pipelined every level', () => {
     const dir = mkdtempSync(join(tmpdir(), 'lgnc-net-'));
     const model = join(dir, 'r.json');
     saveNetlist(model, randomNetlist({ inputs: 70, widths: [120, 90, 60], classes: 6, seed: 3 }));
     check(model, {}, 200);
-    const m = check(model, { pipeline: 3 }, 200);
-    expect(m.pipeline.latency).toBe(Math.ceil(m.stats.levels / 3));
+    const m = check(model, { pipeline: 1 }, 200);
+    expect(m.pipeline.latency).toBe(m.stats.levels);
   }, 300_000);
 });
