@@ -118,6 +118,7 @@ int main(int argc, char** argv) {
   std::vector<uint32_t> out(count * REC, 0);
 
   auto ctx = std::make_unique<VerilatedContext>();
+  ctx->commandArgs(argc, argv);  // +verilator+rand+reset+2: registers without initializers start random
   auto top = std::make_unique<{{TOP_CLASS}}>(ctx.get());
   size_t results = 0;
   uint64_t cycles = 0, validErrors = 0;

@@ -44,6 +44,14 @@ describe('harness on hand-written cores', () => {
     expect(check.first[0].latency).toEqual({ expected: 1, got: 2 });
   });
 
+  it('a core whose registers lack initializers fails: they start random, not at zero', () => {
+    const x = exhaustiveVectors(2);
+    const noinit = [fixture('verilog/xor_pipe_noinit.v')];
+    const check = simulateAndCompare('verilog', noinit, shape('xor_pipe_noinit', 2), x, evaluateNetlist(xorNet, x));
+    expect(check.validErrors).toBeGreaterThan(0);
+    expect(check.mismatches).toBeGreaterThan(0);
+  });
+
   it('packs vectors exactly as the .bin vector format (odd widths and counts)', () => {
     for (const [inputs, count] of [[13, 1000], [100, 33], [1, 5]]) {
       const x = randomVectors(inputs, count, inputs);
