@@ -5,9 +5,12 @@
 //   2. the default recipe (or BENCH_RECIPE=6x8000) under a time budget (BENCH_BUDGET seconds,
 //      default 900): frozen MNIST test accuracy per epoch and the time it first reaches 97 %.
 // Prints a table and writes bench/results/train.json. BENCH_QUICK=1 shortens everything.
+// `node bench/train.mjs ablation`: softmax16, iwp, Gumbel, residual init, topk:4 on the default
+// recipe's model at a fixed training time each (BENCH_ABLATION_BUDGET, default 120 s).
+// `node bench/train.mjs big`: 6×8000 on MNIST for BENCH_BUDGET seconds (default 900).
 
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
@@ -50,9 +53,68 @@ async function recipeRun(budget) {
   };
 }
 
+/** One ablation row: the default recipe's model and data with one technique changed, fixed time budget. */
+async function ablationRun(name, budget) {
+  const { train, defaultRecipe } = await import('../dist/train/index.js');
+  const variants = {
+    softmax16: {},
+    'softmax16+residual': { init: 'residual' },
+    iwp: { param: 'iwp' },
+    'iwp+residual': { param: 'iwp', init: 'residual' },
+    'softmax16+gumbel': { gumbel: 1, tau: 10, lr: 0.05 },
+    'softmax16+topk:4': { connect: 'topk:4' },
+    'iwp+topk:4': { param: 'iwp', connect: 'topk:4' },
+  };
+  const o = { ...defaultRecipe, width: [...defaultRecipe.width], epochs: 200, timeBudget: budget, ...variants[name] };
+  const r = await train(o);
+  const full = r.history.filter((h) => !h.partial);
+  return {
+    name, budgetSeconds: budget, epochs: r.history.length, frozenTestAccuracy: r.frozenTestAccuracy, softTestAccuracy: r.softTestAccuracy,
+    discretizationGap: r.discretizationGap, unusedGateFraction: r.gateUsage.unusedFraction,
+    secondsPerEpoch: full.length ? full[full.length - 1].seconds / full.length : null,
+  };
+}
+
 const mode = process.argv[2];
-if (mode === 'throughput') {
+if (mode === 'ablation-one') {
+  process.stdout.write(JSON.stringify(await ablationRun(process.argv[3], Number(process.argv[4]))) + '\n');
+} else if (mode === 'ablation') {
+  // BENCH_ABLATION_BUDGET seconds of training per variant (default 120), results merged
+  // into bench/results/train.json under "ablation".
+  const self = fileURLToPath(import.meta.url);
+  const budget = Number(process.env.BENCH_ABLATION_BUDGET ?? 120);
+  const rows = [];
+  for (const name of ['softmax16', 'softmax16+residual', 'iwp', 'iwp+residual', 'softmax16+gumbel', 'softmax16+topk:4', 'iwp+topk:4']) {
+    process.stderr.write(`ablation: ${name}, ${budget} s…\n`);
+    const out = execFileSync(process.execPath, [self, 'ablation-one', name, String(budget)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    rows.push(JSON.parse(out.trim().split('\n').pop()));
+  }
+  console.log('variant              epochs  s/epoch  frozen   soft     gap     unused gates');
+  for (const r of rows) {
+    console.log(`${r.name.padEnd(20)} ${String(r.epochs).padStart(6)}  ${(r.secondsPerEpoch ?? 0).toFixed(1).padStart(7)}  ${(100 * r.frozenTestAccuracy).toFixed(2).padStart(6)}%  ${(100 * r.softTestAccuracy).toFixed(2).padStart(6)}%  ${(100 * r.discretizationGap).toFixed(2).padStart(5)}  ${(100 * r.unusedGateFraction).toFixed(1).padStart(5)}%`);
+  }
+  const file = new URL('./results/train.json', import.meta.url);
+  let prev = {};
+  try {
+    prev = JSON.parse(readFileSync(file, 'utf8'));
+  } catch {}
+  mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
+  writeFileSync(file, JSON.stringify({ ...prev, ablation: { date: new Date().toISOString(), budgetSeconds: budget, rows } }, null, 2) + '\n');
+} else if (mode === 'throughput') {
   process.stdout.write(JSON.stringify(await throughput(Number(process.argv[3]), Number(process.argv[4]))) + '\n');
+} else if (mode === 'big') {
+  // 6×8000 (the issue's model) under BENCH_BUDGET seconds (default 900), merged into
+  // bench/results/train.json under "big".
+  process.env.BENCH_RECIPE = '6x8000';
+  const acc = await recipeRun(Number(process.env.BENCH_BUDGET ?? 900));
+  const file = new URL('./results/train.json', import.meta.url);
+  let prev = {};
+  try {
+    prev = JSON.parse(readFileSync(file, 'utf8'));
+  } catch {}
+  mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
+  writeFileSync(file, JSON.stringify({ ...prev, big: { date: new Date().toISOString(), ...acc } }, null, 2) + '\n');
+  console.log(`6x8000, ${acc.threads} threads, budget ${acc.budgetSeconds} s: ${acc.epochs} epochs, frozen ${(100 * acc.frozenTestAccuracy).toFixed(2)}% (best ${(100 * acc.bestFrozen).toFixed(2)}%), 97% ${acc.secondsTo97 === null ? 'not reached' : `at ${acc.secondsTo97.toFixed(0)} s`}, peak ${acc.peakRssMB} MB`);
 } else if (mode === 'recipe') {
   process.stdout.write(JSON.stringify(await recipeRun(Number(process.argv[3]))) + '\n');
 } else {
