@@ -37,16 +37,20 @@ export interface OptimizeResult {
   halfAdders: number;
 }
 
-/** Runs the cleanup passes round after round until a round changes nothing. */
+/**
+ * Runs the cleanup passes in order, round after round, until every pass in a row has left
+ * the IR unchanged (then each of them has seen the final IR and found nothing to do).
+ */
 export function toFixedPoint(ir: Ir, phase: 'network' | 'design', runs: PassRun[], maxRounds = 50): { ir: Ir; rounds: number } {
+  let unchanged = 0;
   for (let round = 1; round <= maxRounds; round++) {
-    const start = ir;
     for (const pass of CLEANUP_PASSES) {
       const r = pass.run(ir);
       runs.push({ ...r.stats, phase, round });
+      unchanged = sameIr(ir, r.ir) ? unchanged + 1 : 0;
       ir = r.ir;
+      if (unchanged === CLEANUP_PASSES.length) return { ir, rounds: round };
     }
-    if (sameIr(start, ir)) return { ir, rounds: round };
   }
   return { ir, rounds: maxRounds };
 }
