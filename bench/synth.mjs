@@ -6,7 +6,7 @@
 // compared with Yosys's LUT4 count for the bare core (one extra Yosys run without the
 // shell), so the shell's own LUTs do not blur the ratio.
 // Prints a table and writes bench/results/synth.json. Run: npm run bench:synth [-- model.json …]
-// LGNC_BENCH_PIPELINE=K adds a third build per model: optimized and pipelined every K levels.
+// LGNC_BENCH_NO_OPT=0 skips the --no-opt builds. LGNC_BENCH_PIPELINE=K adds a third build per model: optimized and pipelined every K levels.
 // LGNC_BENCH_WIDTHS=250,500 picks the random sizes ('' for none); --append adds the rows to
 // the existing results file instead of replacing it.
 
@@ -32,8 +32,15 @@ for (const n of widths) {
 for (const file of process.argv.slice(2).filter((a) => a !== '--append')) models.push({ name: basename(file, '.json'), file });
 
 const rows = [];
+const resultsFile = new URL('./results/synth.json', import.meta.url);
+const earlier = append ? JSON.parse(readFileSync(resultsFile, 'utf8')).rows : [];
+function save() {
+  const out = { bench: 'synth', date: new Date().toISOString(), device: DEVICE, machine: `${cpus().length}× ${cpus()[0]?.model}`, node: process.version, rows: [...earlier, ...rows] };
+  writeFileSync(resultsFile, JSON.stringify(out, null, 2) + '\n');
+}
 for (const { name, file } of models) {
-  const builds = [{ optimize: true, pipeline: null }, { optimize: false, pipeline: null }];
+  const builds = [{ optimize: true, pipeline: null }];
+  if (process.env.LGNC_BENCH_NO_OPT !== '0') builds.push({ optimize: false, pipeline: null });
   if (process.env.LGNC_BENCH_PIPELINE) builds.push({ optimize: true, pipeline: Number(process.env.LGNC_BENCH_PIPELINE) });
   for (const { optimize, pipeline } of builds) {
     const out = join(dir, `${basename(file, '.json')}-${optimize ? 'opt' : 'noopt'}-p${pipeline ?? 0}`);
@@ -64,6 +71,7 @@ for (const { name, file } of models) {
       Object.assign(row, { fits: false, error: err.message });
     }
     rows.push(row);
+    save(); // after every row: a long run that is stopped keeps what it measured
   }
 }
 rmSync(dir, { recursive: true, force: true });
@@ -79,7 +87,4 @@ for (const r of rows) {
   }
   console.log(`${r.model.padEnd(16)} ${label(r)}  ${pad(r.gates, 6)}  ${pad(r.lut4Estimate, 8)}  ${pad(r.coreLut4, 9)}  ${pad(r.estimateRatio.toFixed(2), 5)}  ${pad(r.logicCells, 5)}  ${pad(r.fmaxMHz?.toFixed(1), 8)}  ${pad(r.yosysSeconds, 7)}  ${pad(r.nextpnrSeconds, 9)}  ${pad(r.icepackSeconds, 9)}`);
 }
-const resultsFile = new URL('./results/synth.json', import.meta.url);
-const earlier = append ? JSON.parse(readFileSync(resultsFile, 'utf8')).rows : [];
-const out = { bench: 'synth', date: new Date().toISOString(), device: DEVICE, machine: `${cpus().length}× ${cpus()[0]?.model}`, node: process.version, rows: [...earlier, ...rows] };
-writeFileSync(resultsFile, JSON.stringify(out, null, 2) + '\n');
+

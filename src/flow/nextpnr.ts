@@ -45,6 +45,34 @@ export interface PnrOptions {
   pcf?: string;
   /** Device capacity for the overflow message, e.g. { name: 'up5k', logicCells: 5280, userIo: 39 }. */
   capacity: { name: string; logicCells: number; userIo: number };
+  /** Called as nextpnr enters each phase ("placing (analytical)", "routing 1234 arcs", …). */
+  onPhase?: (phase: string) => void;
+}
+
+/** nextpnr log lines that open a phase, and how progress names them. */
+const PHASES: [RegExp, (m: RegExpExecArray) => string][] = [
+  [/^Info: Packing constants/, () => 'packing'],
+  [/^Info: Running main analytical placer/, () => 'placing (analytical)'],
+  [/^Info: Running simulated annealing placer/, () => 'placing (annealing refinement)'],
+  [/^Info: Routing (\d+) arcs/, (m) => `routing ${Number(m[1]).toLocaleString('en-US')} arcs`],
+  [/^Info: Routing complete/, () => 'routed'],
+];
+
+/** Calls onPhase for phase lines as the log streams in. */
+function phaseWatcher(onPhase: ((phase: string) => void) | undefined): (b: Uint8Array | null) => void {
+  let pending = '';
+  return (b) => {
+    if (!b || !onPhase) return;
+    pending += Buffer.from(b).toString('utf8');
+    const lines = pending.split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) {
+      for (const [re, name] of PHASES) {
+        const m = re.exec(line);
+        if (m) onPhase(name(m));
+      }
+    }
+  };
 }
 
 export interface PnrResult {
@@ -71,10 +99,12 @@ export async function placeAndRoute(designJson: string, o: PnrOptions): Promise<
     args.push('--pcf-allow-unconstrained');
   }
   const log = logCollector();
+  const watch = phaseWatcher(o.onPhase);
+  const write = (b: Uint8Array | null) => { log.write(b); watch(b); };
   const t0 = performance.now();
   let out: Tree;
   try {
-    out = (await runNextpnrIce40(args, files, { stdout: log.write, stderr: log.write, decodeASCII: true })) as Tree;
+    out = (await runNextpnrIce40(args, files, { stdout: write, stderr: write, decodeASCII: true })) as Tree;
   } catch (err) {
     throw pnrFailure(log.text(), err, o.capacity);
   }

@@ -222,7 +222,9 @@ export async function synthesize(dir: string, o: SynthOptions = {}): Promise<Syn
   const capacity = { name: `${device.name}-${pkg.name}`, logicCells: device.logicCells, userIo: pkg.userIo };
   let pnr;
   try {
-    pnr = await placeAndRoute(ys.json, { device: device.name, package: pkg.name, freq, seed, pcf: p.pcf, capacity });
+    const tp = performance.now();
+    const onPhase = (phase: string) => progress(`nextpnr-ice40: ${phase} (${((performance.now() - tp) / 1000).toFixed(0)} s)`);
+    pnr = await placeAndRoute(ys.json, { device: device.name, package: pkg.name, freq, seed, pcf: p.pcf, capacity, onPhase });
   } catch (err) {
     if (err instanceof UserError) writeFileAtomic(join(dir, 'synth.log'), ys.log + '\n' + String((err as Error).message));
     throw err;
