@@ -3,6 +3,8 @@
 //     Group-Sum loss, backward, its own coefficient gradients (dcoef row w);
 //   - after a barrier, gates [⌊wG/T⌋, ⌊(w+1)G/T⌋): sum the T gradient rows in thread order,
 //     logit gradients, Adam/AdamW, new softmax and coefficients.
+// A step has two barriers (start, and between the phases), not three: the next command's
+// start barrier is where the update ends, since nothing reads the parameters before it.
 // The split depends only on T, and sums run in a fixed order, so the same seed and thread
 // count give bit-identical results. Every buffer is allocated once per thread.
 
@@ -12,8 +14,8 @@ import { barrier, CMD, CTL, PAR, type State } from './state.js';
 import { backwardMix, backwardMixed, candidateGradient, candidateWeights, forwardMixed, mixInputs } from './topk.js';
 
 export interface ThreadWork {
-  /** Runs the command in ctl[CMD]; returns false on QUIT. */
-  run(): boolean;
+  /** Runs the command in ctl[CMD] (read right after the start barrier); returns it. */
+  run(): number;
 }
 
 export function threadWork(st: State, w: number): ThreadWork {
@@ -77,7 +79,23 @@ export function threadWork(st: State, w: number): ThreadWork {
     }
   }
 
+  /**
+   * The step's optimizer settings, copied before the forward pass: a step ends without a
+   * barrier after the update (pool.ts), so the main thread may already be writing the next
+   * step's parameters while this thread still updates.
+   */
+  const opt = { lr: 0, b1: 0, b2: 0, eps: 0, decay: 1, bc1: 1, bc2: 1, step: 0 };
+
   function trainStep(): void {
+    const par = st.par;
+    opt.lr = par[PAR.LR];
+    opt.b1 = par[PAR.BETA1];
+    opt.b2 = par[PAR.BETA2];
+    opt.eps = par[PAR.EPS];
+    opt.decay = 1 - opt.lr * par[PAR.WD];
+    opt.bc1 = par[PAR.BC1];
+    opt.bc2 = par[PAR.BC2];
+    opt.step = par[PAR.STEP];
     const B = st.par[PAR.BATCH];
     const s0 = Math.floor((w * B) / T);
     const Bw = Math.floor(((w + 1) * B) / T) - s0;
@@ -115,11 +133,7 @@ export function threadWork(st: State, w: number): ThreadWork {
     const G = st.gates;
     const gA = Math.floor((w * G) / T);
     const gB = Math.floor(((w + 1) * G) / T);
-    const par = st.par;
-    const lr = par[PAR.LR], b1 = par[PAR.BETA1], b2 = par[PAR.BETA2], eps = par[PAR.EPS];
-    const decay = 1 - lr * par[PAR.WD];
-    const bc1 = par[PAR.BC1], bc2 = par[PAR.BC2];
-    const step = par[PAR.STEP];
+    const { lr, b1, b2, eps, decay, bc1, bc2, step } = opt;
     const { logits, probs, coef, m, v, dcoef } = st;
     const stride = G * 4;
     for (let g = gA; g < gB; g++) {
@@ -197,15 +211,14 @@ export function threadWork(st: State, w: number): ThreadWork {
   }
 
   return {
-    run(): boolean {
+    run(): number {
       const cmd = st.ctl[CTL.CMD];
-      if (cmd === CMD.QUIT) return false;
       if (cmd === CMD.STEP) {
         trainStep();
         barrier(st.ctl, T);
         update();
       } else if (cmd === CMD.EVAL) evaluate();
-      return true;
+      return cmd;
     },
   };
 }

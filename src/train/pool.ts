@@ -1,7 +1,9 @@
 // The thread pool: the main thread is thread 0 and T-1 worker threads share the state.
 // A command is: write its parameters, barrier (start), every thread does its share,
-// barrier (end). The main thread blocks in Atomics.wait while others finish, so a step
-// costs no messages and no copies.
+// barrier (end). A training step skips the end barrier: its update phase finishes at the
+// next command's start barrier, and `sync()` (a no-op command) settles it before the main
+// thread reads parameters. The main thread blocks in Atomics.wait while others finish, so a
+// step costs no messages and no copies.
 
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -56,7 +58,12 @@ export class Pool {
     this.st.ctl[CTL.CMD] = cmd;
     barrier(this.st.ctl, this.st.threads);
     this.main.run();
-    barrier(this.st.ctl, this.st.threads);
+    if (cmd !== CMD.STEP) barrier(this.st.ctl, this.st.threads);
+  }
+
+  /** Waits until every thread has finished the last step's update (parameters settled). */
+  sync(): void {
+    this.command(CMD.SYNC);
   }
 
   /** One optimizer step on the batch in st.batchIdx[0..B). t: Adam's step count (1-based). */

@@ -95,7 +95,7 @@ export const PAR = {
   BATCH: 0, LR: 1, BETA1: 2, BETA2: 3, EPS: 4, WD: 5, BC1: 6, BC2: 7, TAU: 8,
   EVAL_SET: 9, EVAL_FROM: 10, EVAL_COUNT: 11, EVAL_HARD: 12, STEP: 13, EVAL_MIXED: 14,
 } as const;
-export const CMD = { STEP: 1, EVAL: 2, QUIT: 3 } as const;
+export const CMD = { STEP: 1, EVAL: 2, QUIT: 3, SYNC: 4 } as const;
 
 export function allocState(
   shape: Shape, param: ParamKind, rho: Rho, gumbel: number, seed: number, topk: number, threads: number, maxBatch: number, trainCount: number, testCount: number, evalChunk = 256,

@@ -155,6 +155,7 @@ export async function createTrainer(o: TrainOptions, configOverride?: TrainConfi
           break;
         }
       }
+      pool.sync();
       return { loss: lossSum / samples, trainAccuracy: correct / samples, partial, samples };
     },
     softAccuracy() {

@@ -3,7 +3,7 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { threadWork } from './engine.js';
-import { attachState, barrier, type StateBuffers } from './state.js';
+import { attachState, barrier, CMD, type StateBuffers } from './state.js';
 
 const { buffers, index } = workerData as { buffers: StateBuffers; index: number };
 const st = attachState(buffers);
@@ -11,6 +11,7 @@ const work = threadWork(st, index);
 parentPort!.postMessage('ready');
 for (;;) {
   barrier(st.ctl, st.threads); // start of a command
-  if (!work.run()) break;
-  barrier(st.ctl, st.threads); // end of a command
+  const cmd = work.run();
+  if (cmd === CMD.QUIT) break;
+  if (cmd !== CMD.STEP) barrier(st.ctl, st.threads); // end of a command (a step ends at the next start)
 }
