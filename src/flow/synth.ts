@@ -192,6 +192,7 @@ export async function synthesize(dir: string, o: SynthOptions = {}): Promise<Syn
     if (o.device !== undefined && o.device.toLowerCase() !== board.device) throw new UserError(`--board ${board.name} is a ${board.device}; drop --device ${o.device}`);
     if (o.package !== undefined && o.package.toLowerCase() !== board.package) throw new UserError(`--board ${board.name} has package ${board.package}; drop --package ${o.package}`);
     if (o.shell === 'none') throw new UserError(`--board ${board.name} uses its UART board top; --shell none cannot be combined with --board`);
+    if (o.shellWidth !== undefined || o.scores) throw new UserError(`--board ${board.name} takes the input a byte at a time over its UART and answers the class only; drop --shell-width and --scores`);
   }
   const device = findDevice(board?.device ?? o.device ?? 'up5k');
   const pkg = findPackage(device, board?.package ?? o.package);
