@@ -145,9 +145,9 @@ export function registerTrain(program: Command): void {
     .option('--json', 'print a JSON summary (with the per-epoch history) on stdout')
     .addHelpText('after', `
 Examples:
-  $ lgnc train --dataset monk1 --width 128,128,128,16 --tau 0.5 --batch 16 --lr 0.05 --epochs 300 --seed 4 -o monk1.json
+  $ lgnc train --dataset monk1 --param softmax16 --connect unique --width 128,128,128,16 --tau 0.5 --batch 16 --lr 0.05 --epochs 300 --seed 4 -o monk1.json
   $ lgnc train --dataset mnist -o mnist-s.json              the default recipe (${r.width.join(',')} gates, ${r.epochs} epochs)
-  $ lgnc train --dataset mnist --layers 6 --width 8000 --tau 10 --epochs 20 --batch 128 --lr 0.01 --seed 1 -o mnist-6x8000.json
+  $ lgnc train --dataset mnist --param softmax16 --connect unique --layers 6 --width 8000 --tau 10 --epochs 20 --batch 128 --lr 0.01 --seed 1 -o mnist-6x8000.json
   $ lgnc train --dataset mnist --limit 5000 --epochs 2 --json > summary.json
   $ lgnc train --dataset fashion-mnist --encoding uniform:3 --checkpoint fm.ckpt --resume -o fm.json
   $ lgnc train --dataset csv:data.csv --label class --encoding quantile:4 --width 200,100 -o model.json

@@ -18,7 +18,7 @@ describe('lgnc train (CLI)', () => {
     const r = lgnc(['train', '--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Examples:/);
-    expect(r.stdout).toMatch(/\$ lgnc train --dataset mnist --layers 6 --width 8000 --tau 10/);
+    expect(r.stdout).toMatch(/\$ lgnc train --dataset mnist --param softmax16 --connect unique --layers 6 --width 8000 --tau 10/);
     for (const flag of ['--dataset', '--encoding', '--checkpoint', '--resume', '--limit', '--threads', '--json']) expect(r.stdout).toContain(flag);
   });
 

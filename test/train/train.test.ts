@@ -16,9 +16,9 @@ import { mulberry32 } from '../../src/netlist/vectors.js';
 const tmp = mkdtempSync(join(tmpdir(), 'lgnc-train-'));
 
 /** A MONK-1 recipe that reaches 100 % frozen test accuracy (fixed seed, one thread). */
-const MONK1: TrainOptions = { dataset: 'monk1', width: [128, 128, 128, 16], tau: 0.5, batch: 16, lr: 0.05, epochs: 300, seed: 4, threads: 1 };
+const MONK1: TrainOptions = { dataset: 'monk1', width: [128, 128, 128, 16], tau: 0.5, batch: 16, lr: 0.05, epochs: 300, seed: 4, threads: 1, param: 'softmax16', connect: 'unique' };
 /** A small MNIST slice: 2 000 training and 2 000 test images. */
-const MNIST_SLICE: TrainOptions = { dataset: 'mnist', limit: 2000, width: [1000, 1000, 500], tau: 3, batch: 32, lr: 0.03, epochs: 3, seed: 1, threads: 2 };
+const MNIST_SLICE: TrainOptions = { dataset: 'mnist', limit: 2000, width: [1000, 1000, 500], tau: 3, batch: 32, lr: 0.03, epochs: 3, seed: 1, threads: 2, param: 'softmax16', connect: 'unique' };
 
 describe('lgnc train (in process)', () => {
   it('MONK-1: 100 % frozen test accuracy on all 432 robots', async () => {
