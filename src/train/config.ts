@@ -18,7 +18,7 @@ export interface TrainOptions {
   encoding?: string;
   layers?: number;
   /** Gates per layer: one number for every layer, or one per layer. */
-  width?: number | number[];
+  width?: number | readonly number[];
   tau?: number;
   epochs?: number;
   batch?: number;
@@ -122,8 +122,8 @@ const isInt = (x: unknown, min: number) => typeof x === 'number' && Number.isInt
 /** Fills defaults and checks every value; `classes` and `datasetEncoding` come from the data. */
 export function resolveConfig(o: TrainOptions, classes: number, datasetEncoding: string): TrainConfig {
   let widths: number[];
-  if (Array.isArray(o.width)) {
-    widths = o.width;
+  if (typeof o.width === 'object') {
+    widths = [...o.width];
     if (o.layers !== undefined && o.layers !== widths.length) {
       throw new UserError(`--layers ${o.layers} does not match --width ${widths.join(',')} (${widths.length} widths): give one width per layer or a single width.`);
     }
