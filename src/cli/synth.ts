@@ -76,6 +76,13 @@ inputs runs one inference per clock.`)
     });
 }
 
+function latencyText(r: SynthReport): string {
+  const th = r.throughput;
+  if (r.shell.kind === 'uart') return `${th.latencyCycles.toLocaleString('en-US')} cycles (${th.beats} bytes in + 1 byte out over the UART)`;
+  if (r.shell.kind === 'none') return th.latencyCycles ? `${th.latencyCycles} cycles (the core's pipeline)` : '0 cycles (combinational core)';
+  return `${th.latencyCycles} cycles (${th.beats} input beats${th.coreLatency ? ` + 1 + core ${th.coreLatency}` : ''})`;
+}
+
 function pct(u: { used: number; available: number }): string {
   return u.available ? `${((100 * u.used) / u.available).toFixed(1)}%` : '';
 }
@@ -103,9 +110,7 @@ export function formatReport(r: SynthReport): string {
       ['shell', shell],
       ['Fmax', t.achievedMHz === null ? `n/a (no clocked paths; requested ${t.requestedMHz} MHz)` : `${t.achievedMHz.toFixed(2)} MHz (requested ${t.requestedMHz} MHz: ${t.met ? 'met' : 'NOT met'})`],
       ['critical path', cp ? `${cp.delayNs.toFixed(2)} ns (logic ${cp.logicNs.toFixed(2)}, routing ${cp.routingNs.toFixed(2)}), ${cp.logicLevels} cells: ${cp.startpoint} → ${cp.endpoint}` : 'n/a'],
-      ['latency', r.shell.kind === 'uart'
-        ? `${th.latencyCycles.toLocaleString('en-US')} cycles (${th.beats} bytes in + 1 byte out over the UART)`
-        : `${th.latencyCycles} cycles (${th.beats} input beats${th.coreLatency ? ` + core ${th.coreLatency} + 1` : ''})`],
+      ['latency', latencyText(r)],
       ['initiation interval', `${th.initiationInterval.toLocaleString('en-US')} cycles`],
       ['inferences/s', th.inferencesPerSecond === null ? 'n/a' : th.inferencesPerSecond.toLocaleString('en-US')],
       ['LUT4 estimate', `${r.lut4Estimate.compiler} for the core (compiler) vs ${r.lut4Estimate.yosys} for the whole top (Yosys), ratio ${r.lut4Estimate.ratio}`],
