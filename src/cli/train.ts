@@ -41,7 +41,7 @@ interface Flags {
   encoding?: string;
   layers?: number;
   width?: number | number[];
-  tau?: number;
+  tau?: number | 'auto';
   epochs?: number;
   batch?: number;
   lr?: number;
@@ -74,7 +74,7 @@ export function progressReporter(json: boolean): { on: (e: ProgressEvent) => voi
       if (e.kind === 'start') {
         const c = e.config;
         say(`training ${c.dataset}: ${e.trainSamples.toLocaleString('en-US')} train / ${e.testSamples.toLocaleString('en-US')} test samples, ${e.inputs} input bits (${c.encoding}), ` +
-          `${c.widths.length} layers (${c.widths.join(', ')}) = ${e.gates.toLocaleString('en-US')} gates, tau ${c.tau}, ${c.epochs} epoch${c.epochs === 1 ? '' : 's'}, batch ${c.batch}, lr ${c.lr}, ${c.threads} thread${c.threads > 1 ? 's' : ''}` +
+          `${c.widths.length} layers (${c.widths.join(', ')}) = ${e.gates.toLocaleString('en-US')} gates, tau ${c.tau}${c.tauAuto ? ' (auto)' : ''}, ${c.epochs} epoch${c.epochs === 1 ? '' : 's'}, batch ${c.batch}, lr ${c.lr}, ${c.threads} thread${c.threads > 1 ? 's' : ''}` +
           (e.resumedEpochs ? `, resuming after epoch ${e.resumedEpochs}` : ''));
         if (e.note) say(`note: ${e.note}`);
       } else if (e.kind === 'step') {
@@ -121,7 +121,7 @@ export function registerTrain(program: Command): void {
     .option('--encoding <enc>', 'input bits per feature: uniform:K or quantile:K thresholds (default: the dataset\'s, uniform:1 for images)')
     .option('--layers <n>', `gate layers (default ${r.layers})`, intArg('--layers', 1))
     .option('--width <n|list>', `gates per layer: one number, or one per layer (default ${r.width.join(',')})`, widthArg)
-    .option('--tau <t>', `Group-Sum temperature (default ${r.tau})`, numArg('--tau'))
+    .option('--tau <t|auto>', `Group-Sum temperature, or auto: √(outputs per class)/3 (default ${r.tau})`, (v: string) => (v === 'auto' ? 'auto' : numArg('--tau')(v)))
     .option('--epochs <n>', `passes over the training set (default ${r.epochs})`, intArg('--epochs', 0))
     .option('--batch <n>', `samples per step (default ${r.batch})`, intArg('--batch', 1))
     .option('--lr <rate>', `learning rate (default ${r.lr})`, numArg('--lr'))

@@ -1,0 +1,29 @@
+// Training options: defaults, `--tau auto`, and the messages bad values give.
+
+import { describe, expect, it } from 'vitest';
+import { autoTau, defaultRecipe, resolveConfig } from '../../src/train/config.js';
+
+describe('training config', () => {
+  it('tau auto = √(outputs per class) / 3: 9.4 at 800 per class (difflogic used 10), 3 at 80', () => {
+    expect(autoTau(800)).toBe(9.4);
+    expect(autoTau(80)).toBe(3);
+    const c = resolveConfig({ dataset: 'mnist', width: [1000, 500], tau: 'auto' }, 10, 'uniform:1');
+    expect([c.tau, c.tauAuto]).toEqual([autoTau(50), true]);
+  });
+
+  it('the default recipe is what an empty config resolves to, and fits the size it promises', () => {
+    const c = resolveConfig({ dataset: 'mnist' }, 10, 'uniform:1');
+    expect(c).toMatchObject({ widths: [...defaultRecipe.width], tau: defaultRecipe.tau, param: 'iwp', connect: 'topk:4', batch: 64, lr: 0.02 });
+    expect(c.widths.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(6000);
+    expect(c.widths[c.widths.length - 1] / 10).toBeLessThanOrEqual(100); // outputs per class
+  });
+
+  it.each([
+    [{ gumbel: 1, param: 'iwp' as const }, /--gumbel works with --param softmax16/],
+    [{ connect: 'topk:1' as const }, /topk:K with K in 2\.\.64/],
+    [{ batch: 0 }, /--batch 0: must be a whole number in 1\.\.65536/],
+    [{ threads: 0 }, /--threads 0: must be a whole number in 1\.\.64/],
+  ])('%j is refused with the fix', (o, msg) => {
+    expect(() => resolveConfig({ dataset: 'mnist', ...o }, 10, 'uniform:1')).toThrow(msg);
+  });
+});
