@@ -1,6 +1,8 @@
 // `lgnc demo` (what `npm start` runs): the whole road on a built-in default — train a small
 // MNIST model with the default recipe, freeze it, then compile → verify → synth for an iCE40
-// HX8K and write build/report.html. Everything lands in build/.
+// HX8K and write build/report.html. Everything lands in build/. Routing uses nextpnr's
+// router2, several times faster than router1 here (at a somewhat lower Fmax), to keep the
+// demo within minutes.
 
 import { Command } from 'commander';
 import { join } from 'node:path';
@@ -42,7 +44,7 @@ Examples:
       const model = join(o.output, 'model.json');
       saveNetlist(model, trained.netlist);
       say(`\ntrained in ${trained.trainSeconds.toFixed(0)} s: test accuracy ${pct(trained.softTestAccuracy)} (float), ${pct(trained.frozenTestAccuracy)} (frozen) → ${model}\n`);
-      const { result, report } = await flowWithReport(model, { out: o.output, device: o.device, log: say });
+      const { result, report } = await flowWithReport(model, { out: o.output, device: o.device, router: 'router2', log: say });
       if (o.json) return printJson({ ok: true, train: { softTestAccuracy: trained.softTestAccuracy, frozenTestAccuracy: trained.frozenTestAccuracy, trainSeconds: trained.trainSeconds }, ...result, report });
       process.stdout.write(`\nlgnc demo: done\n\n`);
       process.stdout.write(`${'test accuracy (float model)'.padEnd(46)}  ${pct(trained.softTestAccuracy)}\n`);

@@ -25,6 +25,7 @@ interface FlowCliOptions {
   board?: string;
   shell?: 'serial' | 'none';
   freq?: number;
+  router?: 'router1' | 'router2';
   maxLcs?: number;
   minFmax?: number;
   synth: boolean;
@@ -91,6 +92,7 @@ export function registerFlow(program: Command): void {
     .addOption(new Option('--board <board>', 'build for a board (UART top, pins, clock)').choices(BOARDS.map((b) => b.name)))
     .addOption(new Option('--shell <shell>', 'serial (default) or none').choices(['serial', 'none']))
     .option('--freq <MHz>', 'target clock (default 50)', num('--freq'))
+    .addOption(new Option('--router <router>', 'nextpnr router: router1 (higher Fmax) or router2 (several times faster)').choices(['router1', 'router2']))
     .option('--max-lcs <n>', 'budget: fail (exit 1) above this many logic cells', num('--max-lcs'))
     .option('--min-fmax <MHz>', 'budget: fail (exit 1) below this Fmax', num('--min-fmax'))
     .option('--no-synth', 'stop after verification')
@@ -108,7 +110,7 @@ Examples:
       const log = o.json && !process.stderr.isTTY ? undefined : (line: string) => process.stderr.write(`${line}\n`);
       const { result, report } = await flowWithReport(model, {
         out: o.output, top: o.top, pipeline: o.pipeline ?? null, vectors: o.vectors, dataset: o.dataset, datasetLimit: o.datasetLimit,
-        seed: o.seed, device: o.device, package: o.package, board: o.board, shell: o.shell, freq: o.freq, maxLcs: o.maxLcs,
+        seed: o.seed, device: o.device, package: o.package, board: o.board, shell: o.shell, freq: o.freq, router: o.router, maxLcs: o.maxLcs,
         minFmax: o.minFmax, synth: o.synth, log,
       });
       if (o.json) printJson({ ok: true, ...result, report });

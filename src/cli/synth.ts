@@ -18,6 +18,7 @@ interface SynthCliOptions {
   scores?: boolean;
   freq?: number;
   seed?: number;
+  router?: 'router1' | 'router2';
   maxLcs?: number;
   minFmax?: number;
   json?: boolean;
@@ -45,6 +46,7 @@ export function registerSynth(program: Command): void {
     .option('--scores', 'serial shell: also output the registered class scores (costs pins)')
     .option('--freq <MHz>', 'target clock for place and route (default 50, or the board clock)', num('--freq'))
     .option('--seed <n>', 'nextpnr placement seed (default 1)', num('--seed'))
+    .addOption(new Option('--router <router>', 'nextpnr router: router1 (higher Fmax) or router2 (several times faster)').choices(['router1', 'router2']).default(undefined, 'router1'))
     .option('--max-lcs <n>', 'budget: fail (exit 1) above this many logic cells', num('--max-lcs'))
     .option('--min-fmax <MHz>', 'budget: fail (exit 1) below this Fmax', num('--min-fmax'))
     .option('--json', 'print the report as JSON')
@@ -115,7 +117,7 @@ export function formatReport(r: SynthReport): string {
       ['inferences/s', th.inferencesPerSecond === null ? 'n/a' : th.inferencesPerSecond.toLocaleString('en-US')],
       ['LUT4 estimate', `${r.lut4Estimate.compiler} for the core (compiler) vs ${r.lut4Estimate.yosys} for the whole top (Yosys), ratio ${r.lut4Estimate.ratio}`],
       ['steps', r.steps.map((s) => `${s.step} ${(s.ms / 1000).toFixed(1)} s`).join(', ') + `; total ${(r.totalMs / 1000).toFixed(1)} s`],
-      ['seed', r.seed],
+      ['seed', `${r.seed} (nextpnr ${r.router})`],
       ['tools', `${r.tools.yosys}; @yowasp/yosys ${r.tools.yowaspYosys}; @yowasp/nextpnr-ice40 ${r.tools.yowaspNextpnrIce40}`],
     ]),
   ];

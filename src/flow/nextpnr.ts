@@ -41,6 +41,8 @@ export interface PnrOptions {
   /** Target frequency in MHz (timing-driven placement aims for it). */
   freq: number;
   seed: number;
+  /** nextpnr's router: router1 (default; slower, usually a higher Fmax) or router2 (several times faster). */
+  router?: 'router1' | 'router2';
   /** Pin constraints (.pcf text); without it pins are left to nextpnr. */
   pcf?: string;
   /** Device capacity for the overflow message, e.g. { name: 'up5k', logicCells: 5280, userIo: 39 }. */
@@ -90,6 +92,7 @@ export async function placeAndRoute(designJson: string, o: PnrOptions): Promise<
     '--seed', String(o.seed), '--freq', String(o.freq),
     // The budget (--min-fmax) decides pass/fail, with the achieved Fmax in hand.
     '--timing-allow-fail',
+    '--router', o.router ?? 'router1',
   ];
   const files: Tree = { 'design.json': designJson };
   if (o.pcf !== undefined) {

@@ -30,6 +30,7 @@ export interface FlowOptions {
   board?: string;
   shell?: ShellKind;
   freq?: number;
+  router?: 'router1' | 'router2';
   maxLcs?: number;
   minFmax?: number;
   /** Skip synthesis (compile and verify only). */
@@ -121,7 +122,7 @@ export async function runFlow(model: string, o: FlowOptions): Promise<FlowResult
   let synth: SynthReport | null = null;
   if (o.synth !== false) {
     synth = await synthesize(o.out, {
-      top: manifest.top, device: o.device, package: o.package, board: o.board, shell: o.shell, freq: o.freq,
+      top: manifest.top, device: o.device, package: o.package, board: o.board, shell: o.shell, freq: o.freq, router: o.router,
       seed: o.seed, maxLcs: o.maxLcs, minFmax: o.minFmax, onProgress: log,
     });
     if (synth.budgets.failures.length) throw new CheckFailed(`synth: over budget: ${synth.budgets.failures.join('; ')}`);

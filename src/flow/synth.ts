@@ -37,6 +37,8 @@ export interface SynthOptions {
   /** Target clock in MHz (default: the board clock, else 50). */
   freq?: number;
   seed?: number;
+  /** nextpnr's router (default router1; router2 routes several times faster at a somewhat lower Fmax). */
+  router?: 'router1' | 'router2';
   maxLcs?: number;
   minFmax?: number;
   /** One line per step ("yosys: …"), for progress on stderr. */
@@ -89,6 +91,7 @@ export interface SynthReport {
   throughput: ShellTiming & { inferencesPerSecond: number | null; definition: string };
   bitstream: { file: string; bytes: number; sha256: string };
   seed: number;
+  router: 'router1' | 'router2';
   tools: { yosys: string; yowaspYosys: string; yowaspNextpnrIce40: string; lgnc: string };
   steps: { step: string; ms: number }[];
   totalMs: number;
@@ -219,13 +222,13 @@ export async function synthesize(dir: string, o: SynthOptions = {}): Promise<Syn
     throw new CheckFailed(`design does not fit: needs ${need} logic cells, ${device.name} has ${device.logicCells} (Yosys: ${cells.lut4} LUT4, ${cells.dff} DFF, ${cells.carry} carry). Use a larger device (--device hx8k) or a smaller network.`);
   }
 
-  progress(`nextpnr-ice40: --${device.name} --package ${pkg.name} --freq ${freq} --seed ${seed}…`);
+  progress(`nextpnr-ice40: --${device.name} --package ${pkg.name} --freq ${freq} --seed ${seed} --router ${o.router ?? 'router1'}…`);
   const capacity = { name: `${device.name}-${pkg.name}`, logicCells: device.logicCells, userIo: pkg.userIo };
   let pnr;
   try {
     const tp = performance.now();
     const onPhase = (phase: string) => progress(`nextpnr-ice40: ${phase} (${((performance.now() - tp) / 1000).toFixed(0)} s)`);
-    pnr = await placeAndRoute(ys.json, { device: device.name, package: pkg.name, freq, seed, pcf: p.pcf, capacity, onPhase });
+    pnr = await placeAndRoute(ys.json, { device: device.name, package: pkg.name, freq, seed, router: o.router, pcf: p.pcf, capacity, onPhase });
   } catch (err) {
     if (err instanceof UserError) writeFileAtomic(join(dir, 'synth.log'), ys.log + '\n' + String((err as Error).message));
     throw err;
@@ -287,6 +290,7 @@ export async function synthesize(dir: string, o: SynthOptions = {}): Promise<Syn
     },
     bitstream: { file: binFile, bytes: packed.bin.length, sha256: createHash('sha256').update(packed.bin).digest('hex') },
     seed,
+    router: o.router ?? 'router1',
     tools: { yosys: ys.version, yowaspYosys: await yosysPackageVersion(), yowaspNextpnrIce40: await nextpnrPackageVersion(), lgnc: LGNC_VERSION },
     steps,
     totalMs: Math.round(performance.now() - t0),
