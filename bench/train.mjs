@@ -19,7 +19,7 @@ const quick = process.env.BENCH_QUICK === '1';
 async function throughput(threads, seconds) {
   const { createTrainer } = await import('../dist/train/index.js');
   const width = Number(process.env.BENCH_WIDTH ?? 8000);
-  const t = await createTrainer({ dataset: 'mnist', width: new Array(6).fill(width), batch: 128, tau: 10, threads, seed: 1 });
+  const t = await createTrainer({ dataset: 'mnist', width: new Array(6).fill(width), batch: 128, tau: 10, threads, seed: 1, param: 'softmax16', connect: 'unique' });
   try {
     t.runEpoch(0, undefined, performance.now() + 2000); // warm-up: JIT, page faults
     let peak = process.memoryUsage().rss;
@@ -45,7 +45,7 @@ async function recipeRun(budget) {
   const { train, defaultRecipe } = await import('../dist/train/index.js');
   const big = process.env.BENCH_RECIPE === '6x8000';
   const o = big
-    ? { dataset: 'mnist', width: new Array(6).fill(8000), tau: 10, batch: 128, lr: 0.01, epochs: 200, seed: 1 }
+    ? { dataset: 'mnist', width: new Array(6).fill(8000), tau: 10, batch: 128, lr: 0.01, epochs: 200, seed: 1, param: 'softmax16', connect: 'unique' }
     : { ...defaultRecipe, width: [...defaultRecipe.width], epochs: 200 };
   let peak = process.memoryUsage().rss;
   const r = await train({ ...o, timeBudget: budget }, (e) => {
