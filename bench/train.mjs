@@ -84,6 +84,22 @@ async function ablationRun(name, budget) {
   };
 }
 
+const RESULTS = new URL('./results/train.json', import.meta.url);
+
+/** bench/results/train.json as last written ({} when missing): modes add their own keys. */
+function readResults() {
+  try {
+    return JSON.parse(readFileSync(RESULTS, 'utf8'));
+  } catch {
+    return {};
+  }
+}
+
+function writeResults(results) {
+  mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
+  writeFileSync(RESULTS, JSON.stringify(results, null, 2) + '\n');
+}
+
 const mode = process.argv[2];
 if (mode === 'ablation-one') {
   process.stdout.write(JSON.stringify(await ablationRun(process.argv[3], Number(process.argv[4]))) + '\n');
@@ -102,13 +118,8 @@ if (mode === 'ablation-one') {
   for (const r of rows) {
     console.log(`${r.name.padEnd(20)} ${String(r.epochs).padStart(6)}  ${(r.secondsPerEpoch ?? 0).toFixed(1).padStart(7)}  ${(100 * r.frozenTestAccuracy).toFixed(2).padStart(6)}%  ${(100 * r.softTestAccuracy).toFixed(2).padStart(6)}%  ${(100 * r.discretizationGap).toFixed(2).padStart(5)}  ${(100 * r.unusedGateFraction).toFixed(1).padStart(5)}%`);
   }
-  const file = new URL('./results/train.json', import.meta.url);
-  let prev = {};
-  try {
-    prev = JSON.parse(readFileSync(file, 'utf8'));
-  } catch {}
-  mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-  writeFileSync(file, JSON.stringify({ ...prev, ablation: { date: new Date().toISOString(), budgetSeconds: budget, rows } }, null, 2) + '\n');
+  const prev = readResults();
+  writeResults({ ...prev, ablation: { date: new Date().toISOString(), budgetSeconds: budget, rows } });
 } else if (mode === 'throughput') {
   process.stdout.write(JSON.stringify(await throughput(Number(process.argv[3]), Number(process.argv[4]))) + '\n');
 } else if (mode === 'big') {
@@ -116,13 +127,8 @@ if (mode === 'ablation-one') {
   // bench/results/train.json under "big".
   process.env.BENCH_RECIPE = '6x8000';
   const acc = await recipeRun(Number(process.env.BENCH_BUDGET ?? 900));
-  const file = new URL('./results/train.json', import.meta.url);
-  let prev = {};
-  try {
-    prev = JSON.parse(readFileSync(file, 'utf8'));
-  } catch {}
-  mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-  writeFileSync(file, JSON.stringify({ ...prev, big: { date: new Date().toISOString(), ...acc } }, null, 2) + '\n');
+  const prev = readResults();
+  writeResults({ ...prev, big: { date: new Date().toISOString(), ...acc } });
   console.log(`6x8000, ${acc.threads} threads, budget ${acc.budgetSeconds} s: ${acc.epochs} epochs, frozen ${(100 * acc.frozenTestAccuracy).toFixed(2)}% (best ${(100 * acc.bestFrozen).toFixed(2)}%), 97% ${acc.secondsTo97 === null ? 'not reached' : `at ${acc.secondsTo97.toFixed(0)} s`}, peak ${acc.peakRssMB} MB`);
 } else if (mode === 'recipe') {
   process.stdout.write(JSON.stringify(await recipeRun(Number(process.argv[3]))) + '\n');
@@ -143,11 +149,7 @@ if (mode === 'ablation-one') {
   const best = (t) => all.filter((r) => r.threads === t).reduce((a, b) => (b.gateSamplesPerSecond > a.gateSamplesPerSecond ? b : a));
   const rows = [best(1), best(2)];
   const budget = Number(process.env.BENCH_BUDGET ?? (quick ? 60 : 900));
-  const file = new URL('./results/train.json', import.meta.url);
-  let prev = {};
-  try {
-    prev = JSON.parse(readFileSync(file, 'utf8'));
-  } catch {}
+  const prev = readResults();
   // BENCH_BUDGET=0: throughput only; the accuracy run of the previous results is kept.
   if (budget > 0) process.stderr.write(`accuracy: ${process.env.BENCH_RECIPE === '6x8000' ? '6×8000' : 'default recipe'} for up to ${budget} s…\n`);
   const acc = budget > 0 ? sub('recipe', String(budget)) : prev.accuracy;
@@ -160,12 +162,10 @@ if (mode === 'ablation-one') {
   for (const r of rows) console.log(`${String(r.threads).padStart(7)}  ${(r.gateSamplesPerSecond / 1e6).toFixed(1).padStart(12)} M  ${r.stepsPerSecond.toFixed(2).padStart(7)}  ${String(r.peakRssMB).padStart(5)} MB`);
   console.log(`speed-up 1 → 2 threads: ${speedup.toFixed(2)}× wall; CPU work per gate-sample with 2 threads vs 1: ${(1 / cpuEfficiency).toFixed(2)}× (→ at most ${(2 * cpuEfficiency).toFixed(2)}× on two idle cores)`);
   console.log(`${acc.recipe} (${acc.widths.join(',')}), ${acc.threads} threads, budget ${acc.budgetSeconds} s: ${acc.epochs} epochs in ${acc.trainSeconds.toFixed(0)} s, frozen test ${(100 * acc.frozenTestAccuracy).toFixed(2)}% (best ${(100 * acc.bestFrozen).toFixed(2)}%), soft ${(100 * acc.softTestAccuracy).toFixed(2)}%, 97% ${acc.secondsTo97 === null ? 'not reached' : `at ${acc.secondsTo97.toFixed(0)} s`}`);
-  mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-  const out = {
+  writeResults({
     ...prev,
     date: new Date().toISOString(), node: process.version, cpus: availableParallelism(), cpu: cpus()[0]?.model, quick,
     note: 'machine shared with other jobs while measured: compare the 1- and 2-thread rows of one run, not absolute numbers across runs',
     throughput: rows, rounds: all, speedup, cpuEfficiency, accuracy: acc,
-  };
-  writeFileSync(file, JSON.stringify(out, null, 2) + '\n');
+  });
 }
