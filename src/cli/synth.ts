@@ -4,25 +4,12 @@
 import { Command, Option } from 'commander';
 import { BOARDS } from '../flow/boards.js';
 import { DEVICES } from '../flow/devices.js';
-import { enforceBudgets, synthesize, type ShellKind, type SynthReport } from '../flow/synth.js';
+import { enforceBudgets, synthesize, type SynthOptions, type SynthReport } from '../flow/synth.js';
 import { UserError } from '../util/errors.js';
 import { keyValues, printJson, table } from './output.js';
 
-interface SynthCliOptions {
-  top?: string;
-  device?: string;
-  package?: string;
-  board?: string;
-  shell?: ShellKind;
-  shellWidth?: number;
-  scores?: boolean;
-  freq?: number;
-  seed?: number;
-  router?: 'router1' | 'router2';
-  maxLcs?: number;
-  minFmax?: number;
-  json?: boolean;
-}
+/** The flags are the library's options, plus --json. */
+type SynthCliOptions = Omit<SynthOptions, 'onProgress'> & { json?: boolean };
 
 function num(flag: string) {
   return (v: string): number => {
