@@ -9,28 +9,25 @@
 // count give bit-identical results. Every buffer is allocated once per thread.
 
 import { paramOf, type Param } from './param.js';
-import { backwardLayer, classScores, forwardLayer, softmaxLoss } from './kernels.js';
-import { barrier, CMD, CTL, PAR, type State } from './state.js';
-import { backwardMix, backwardMixed, candidateGradient, candidateWeights, forwardMixed, mixInputs } from './topk.js';
+import { classScores, softmaxLoss } from './kernels.js';
+import { barrier, CMD, CTL, PAR, threadRows, type State } from './state.js';
+import { candidateGradient, candidateWeights } from './topk.js';
+import { wasmKernels } from './wasm.js';
 
 export interface ThreadWork {
   /** Runs the command in ctl[CMD] (read right after the start barrier); returns it. */
   run(): number;
 }
 
-export function threadWork(st: State, w: number): ThreadWork {
+export function threadWork(st: State, w: number, module: WebAssembly.Module): ThreadWork {
+  const { forwardLayer, backwardLayer, forwardMixed, backwardMixed, mixInputs, backwardMix } = wasmKernels(module, st.memory);
   const T = st.threads;
   const L = st.shape.widths.length;
   const N = st.shape.inputs;
   const C = st.shape.classes;
   const widths = st.shape.widths;
   const lastW = widths[L - 1];
-  const maxW = Math.max(N, ...widths);
-  const cap = Math.max(Math.ceil(st.maxBatch / T), st.evalChunk);
-  const x = new Float32Array(N * cap);
-  const acts = widths.map((W) => new Float32Array(W * cap));
-  const g0 = new Float32Array(maxW * cap);
-  const g1 = new Float32Array(maxW * cap);
+  const { cap, x, acts, g0, g1, xas, xbs, dxa, dxb } = threadRows(st, w);
   const scores = new Float64Array(C * cap);
   const labels = new Int32Array(cap);
   const pred = new Int32Array(cap);
@@ -43,12 +40,7 @@ export function threadWork(st: State, w: number): ThreadWork {
   const K = st.k;
   // The backward pass's gate derivatives: Gumbel's soft gates, else the forward's own.
   const backCoef = st.gumbel > 0 ? st.bcoef : st.coef;
-  // Learnable connectivity: mixed input rows per layer, their gradients, this thread's weight gradients.
   const KC = st.topk;
-  const xas = KC ? widths.map((W) => new Float32Array(W * cap)) : [];
-  const xbs = KC ? widths.map((W) => new Float32Array(W * cap)) : [];
-  const dxa = new Float32Array(KC ? Math.max(...widths) * cap : 0);
-  const dxb = new Float32Array(KC ? Math.max(...widths) * cap : 0);
   const myDwA = st.dcw.subarray(2 * w * st.gates * KC, (2 * w + 1) * st.gates * KC);
   const myDwB = st.dcw.subarray((2 * w + 1) * st.gates * KC, (2 * w + 2) * st.gates * KC);
   const dwSum = new Float64Array(KC);

@@ -32,8 +32,9 @@ export class Pool {
   private main: ThreadWork;
   private closed = false;
 
-  constructor(readonly st: State) {
-    this.main = threadWork(st, 0);
+  /** module: the compiled SIMD kernels (wasm.ts kernelModule()), instantiated by every thread. */
+  constructor(readonly st: State, private readonly module: WebAssembly.Module) {
+    this.main = threadWork(st, 0, module);
   }
 
   /** Starts the T-1 workers and waits until each has attached to the state. */
@@ -41,7 +42,7 @@ export class Pool {
     const url = workerUrl();
     const ready: Promise<void>[] = [];
     for (let i = 1; i < this.st.threads; i++) {
-      const w = new Worker(url, { workerData: { buffers: this.st.buffers, index: i } });
+      const w = new Worker(url, { workerData: { buffers: this.st.buffers, module: this.module, index: i } });
       this.workers.push(w);
       this.exited.push(new Promise((r) => w.once('exit', r)));
       ready.push(new Promise((resolve, reject) => {

@@ -1,10 +1,13 @@
 // The trainer's state in shared memory, so worker threads read and write it in place:
 // connections, logits, softmax probabilities, coefficients, Adam moments, per-thread
-// coefficient gradients, the encoded data, and a small control block. `allocState` makes
-// the buffers (main thread); `attachState` builds the typed views over them (any thread).
+// coefficient gradients, the encoded data, a small control block, and each thread's
+// activation rows. All of it lives in one shared WebAssembly.Memory, so the SIMD kernels
+// (wasm.ts) work on it directly. `allocState` makes the memory (main thread); `attachState`
+// builds the typed views over it (any thread) from the same layout.
 
 import type { Rho } from './iwp.js';
 import type { ParamKind } from './param.js';
+import { UserError } from '../util/errors.js';
 
 export interface Shape {
   inputs: number;
@@ -12,7 +15,7 @@ export interface Shape {
   classes: number;
 }
 
-/** What crosses to a worker: numbers and SharedArrayBuffers only. */
+/** What crosses to a worker: numbers and the shared memory. */
 export interface StateBuffers {
   shape: Shape;
   param: ParamKind;
@@ -32,16 +35,16 @@ export interface StateBuffers {
   evalChunk: number;
   trainCount: number;
   testCount: number;
-  sab: Record<(typeof SAB_NAMES)[number], SharedArrayBuffer>;
+  memory: WebAssembly.Memory;
 }
 
-const SAB_NAMES = [
+const NAMES = [
   'a', 'b', 'logits', 'probs', 'coef', 'bcoef', 'hard', 'm', 'v', 'dcoef', 'ctl', 'par', 'results',
   'batchIdx', 'trainBits', 'trainY', 'testBits', 'testY', 'evalPred', 'evalScores',
   'candA', 'candB', 'clogA', 'clogB', 'cwA', 'cwB', 'cmA', 'cvA', 'cmB', 'cvB', 'dcw',
 ] as const;
 
-export interface State extends Omit<StateBuffers, 'sab'> {
+export interface State extends StateBuffers {
   buffers: StateBuffers;
   gates: number;
   /** offsets[l] = global index of layer l's first gate; offsets[L] = gates. */
@@ -88,6 +91,23 @@ export interface State extends Omit<StateBuffers, 'sab'> {
   dcw: Float32Array;
 }
 
+/** One thread's activation rows (B samples per row, up to `cap` samples). */
+export interface ThreadRows {
+  cap: number;
+  /** Gathered input bits, N rows. */
+  x: Float32Array;
+  /** Each layer's outputs. */
+  acts: Float32Array[];
+  /** Gradient rows, ping-ponged between layers. */
+  g0: Float32Array;
+  g1: Float32Array;
+  /** topk: each layer's mixed input rows a and b, and their gradients. */
+  xas: Float32Array[];
+  xbs: Float32Array[];
+  dxa: Float32Array;
+  dxb: Float32Array;
+}
+
 /** Indices into ctl. */
 export const CTL = { COUNT: 0, GEN: 1, CMD: 2 } as const;
 /** Indices into par. */
@@ -97,67 +117,128 @@ export const PAR = {
 } as const;
 export const CMD = { STEP: 1, EVAL: 2, QUIT: 3, SYNC: 4 } as const;
 
+/** Wasm memory holds at most 4 GiB (65,536 pages of 64 KiB). */
+const MAX_PAGES = 65536;
+
+type Numbers = Omit<StateBuffers, 'memory'>;
+
+/** Samples per thread a forward pass holds: its share of a training batch, or an evaluation chunk. */
+function capOf(n: Numbers): number {
+  return Math.max(Math.ceil(n.maxBatch / n.threads), n.evalChunk);
+}
+
+/**
+ * Where everything lives: [byte offset, length] of each shared array and of each thread's
+ * rows, 16-byte aligned, from byte 16 on (offset 0 stays free: the kernels read it as "none").
+ * A pure function of the numbers, so every thread computes the same layout.
+ */
+function layoutOf(n: Numbers) {
+  const { shape, k, gumbel, topk, threads, maxBatch, trainCount, testCount } = n;
+  const G = shape.widths.reduce((s, w) => s + w, 0);
+  const N = shape.inputs;
+  const words = (c: number) => Math.ceil(c / 32);
+  const len: Record<(typeof NAMES)[number], number> = {
+    a: G, b: G, logits: k * G, probs: n.param === 'softmax16' ? 16 * G : 2, coef: 4 * G, bcoef: gumbel > 0 ? 4 * G : 2, hard: 4 * G, m: k * G, v: k * G,
+    dcoef: 4 * G * threads, ctl: 16, par: 16, results: 2 * threads, batchIdx: maxBatch,
+    trainBits: N * words(trainCount), trainY: trainCount, testBits: N * words(testCount), testY: testCount,
+    evalPred: testCount + trainCount, evalScores: shape.classes * Math.max(testCount, trainCount),
+    candA: G * topk, candB: G * topk, clogA: G * topk, clogB: G * topk, cwA: G * topk, cwB: G * topk,
+    cmA: G * topk, cvA: G * topk, cmB: G * topk, cvB: G * topk, dcw: 2 * G * topk * threads,
+  };
+  let at = 16;
+  const take = (count: number, bytesEach: number): [number, number] => {
+    const r: [number, number] = [at, count];
+    at += Math.ceil((Math.max(count, 1) * bytesEach) / 16) * 16;
+    return r;
+  };
+  const arrays = Object.fromEntries(NAMES.map((name) => [name, take(len[name], name === 'par' || name === 'results' ? 8 : 4)])) as Record<(typeof NAMES)[number], [number, number]>;
+  const cap = capOf(n);
+  const maxW = Math.max(N, ...shape.widths);
+  const maxLayer = Math.max(...shape.widths);
+  const rows = Array.from({ length: threads }, () => ({
+    x: take(N * cap, 4),
+    acts: shape.widths.map((W) => take(W * cap, 4)),
+    g0: take(maxW * cap, 4),
+    g1: take(maxW * cap, 4),
+    xas: topk ? shape.widths.map((W) => take(W * cap, 4)) : [],
+    xbs: topk ? shape.widths.map((W) => take(W * cap, 4)) : [],
+    dxa: take(topk ? maxLayer * cap : 0, 4),
+    dxb: take(topk ? maxLayer * cap : 0, 4),
+  }));
+  return { arrays, rows, cap, bytes: at };
+}
+
 export function allocState(
   shape: Shape, param: ParamKind, rho: Rho, gumbel: number, seed: number, topk: number, threads: number, maxBatch: number, trainCount: number, testCount: number, evalChunk = 256,
 ): State {
-  const G = shape.widths.reduce((s, w) => s + w, 0);
-  const N = shape.inputs;
   const k = param === 'iwp' ? 4 : 16;
-  const words = (n: number) => Math.ceil(n / 32);
-  const bytes: Record<(typeof SAB_NAMES)[number], number> = {
-    a: 4 * G, b: 4 * G, logits: 4 * k * G, probs: param === 'softmax16' ? 64 * G : 8, coef: 16 * G, bcoef: gumbel > 0 ? 16 * G : 8, hard: 16 * G, m: 4 * k * G, v: 4 * k * G,
-    dcoef: 16 * G * threads, ctl: 4 * 16, par: 8 * 16, results: 8 * 2 * threads, batchIdx: 4 * maxBatch,
-    trainBits: 4 * N * words(trainCount), trainY: 4 * trainCount, testBits: 4 * N * words(testCount), testY: 4 * testCount,
-    evalPred: 4 * testCount + 4 * trainCount, evalScores: 4 * shape.classes * Math.max(testCount, trainCount),
-    candA: 4 * G * topk, candB: 4 * G * topk, clogA: 4 * G * topk, clogB: 4 * G * topk, cwA: 4 * G * topk, cwB: 4 * G * topk,
-    cmA: 4 * G * topk, cvA: 4 * G * topk, cmB: 4 * G * topk, cvB: 4 * G * topk, dcw: 8 * G * topk * threads,
-  };
-  const sab = Object.fromEntries(SAB_NAMES.map((k) => [k, new SharedArrayBuffer(Math.max(8, bytes[k]))])) as StateBuffers['sab'];
-  return attachState({ shape, param, rho, k, gumbel, seed, topk, threads, maxBatch, evalChunk, trainCount, testCount, sab });
+  const numbers: Numbers = { shape, param, rho, k, gumbel, seed, topk, threads, maxBatch, evalChunk, trainCount, testCount };
+  const pages = Math.ceil(layoutOf(numbers).bytes / 65536);
+  if (pages > MAX_PAGES) {
+    throw new UserError(`the trainer needs ${(pages / 16384).toFixed(1)} GiB of state for this model and batch; it holds at most 4 GiB. Use narrower layers, a smaller --batch, or fewer --threads.`);
+  }
+  const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+  return attachState({ ...numbers, memory });
 }
 
 export function attachState(buf: StateBuffers): State {
-  const { shape, sab } = buf;
+  const { shape, memory } = buf;
   const offsets = [0];
   for (const w of shape.widths) offsets.push(offsets[offsets.length - 1] + w);
+  const mem = memory.buffer;
+  const { arrays: at } = layoutOf(buf);
+  const f32 = ([o, n]: [number, number]) => new Float32Array(mem, o, n);
+  const i32 = ([o, n]: [number, number]) => new Int32Array(mem, o, n);
+  const f64 = ([o, n]: [number, number]) => new Float64Array(mem, o, n);
   return {
     ...buf,
     buffers: buf,
     gates: offsets[offsets.length - 1],
     offsets,
-    a: new Int32Array(sab.a),
-    b: new Int32Array(sab.b),
-    logits: new Float32Array(sab.logits),
-    probs: new Float32Array(sab.probs),
-    coef: new Float32Array(sab.coef),
-    bcoef: new Float32Array(sab.bcoef),
-    hard: new Float32Array(sab.hard),
-    m: new Float32Array(sab.m),
-    v: new Float32Array(sab.v),
-    dcoef: new Float32Array(sab.dcoef),
-    ctl: new Int32Array(sab.ctl),
-    par: new Float64Array(sab.par),
-    results: new Float64Array(sab.results),
-    batchIdx: new Int32Array(sab.batchIdx),
-    trainBits: new Uint32Array(sab.trainBits),
+    a: i32(at.a),
+    b: i32(at.b),
+    logits: f32(at.logits),
+    probs: f32(at.probs),
+    coef: f32(at.coef),
+    bcoef: f32(at.bcoef),
+    hard: f32(at.hard),
+    m: f32(at.m),
+    v: f32(at.v),
+    dcoef: f32(at.dcoef),
+    ctl: i32(at.ctl),
+    par: f64(at.par),
+    results: f64(at.results),
+    batchIdx: i32(at.batchIdx),
+    trainBits: new Uint32Array(mem, ...at.trainBits),
     trainWords: Math.ceil(buf.trainCount / 32),
-    trainY: new Int32Array(sab.trainY),
-    testBits: new Uint32Array(sab.testBits),
+    trainY: i32(at.trainY),
+    testBits: new Uint32Array(mem, ...at.testBits),
     testWords: Math.ceil(buf.testCount / 32),
-    testY: new Int32Array(sab.testY),
-    evalPred: new Int32Array(sab.evalPred),
-    evalScores: new Float32Array(sab.evalScores),
-    candA: new Int32Array(sab.candA),
-    candB: new Int32Array(sab.candB),
-    clogA: new Float32Array(sab.clogA),
-    clogB: new Float32Array(sab.clogB),
-    cwA: new Float32Array(sab.cwA),
-    cwB: new Float32Array(sab.cwB),
-    cmA: new Float32Array(sab.cmA),
-    cvA: new Float32Array(sab.cvA),
-    cmB: new Float32Array(sab.cmB),
-    cvB: new Float32Array(sab.cvB),
-    dcw: new Float32Array(sab.dcw),
+    testY: i32(at.testY),
+    evalPred: i32(at.evalPred),
+    evalScores: f32(at.evalScores),
+    candA: i32(at.candA),
+    candB: i32(at.candB),
+    clogA: f32(at.clogA),
+    clogB: f32(at.clogB),
+    cwA: f32(at.cwA),
+    cwB: f32(at.cwB),
+    cmA: f32(at.cmA),
+    cvA: f32(at.cvA),
+    cmB: f32(at.cmB),
+    cvB: f32(at.cvB),
+    dcw: f32(at.dcw),
+  };
+}
+
+/** Thread w's activation rows, in the shared memory. */
+export function threadRows(st: State, w: number): ThreadRows {
+  const { rows, cap } = layoutOf(st.buffers);
+  const r = rows[w];
+  const f32 = ([o, n]: [number, number]) => new Float32Array(st.memory.buffer, o, n);
+  return {
+    cap, x: f32(r.x), acts: r.acts.map(f32), g0: f32(r.g0), g1: f32(r.g1),
+    xas: r.xas.map(f32), xbs: r.xbs.map(f32), dxa: f32(r.dxa), dxb: f32(r.dxb),
   };
 }
 

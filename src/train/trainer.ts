@@ -22,6 +22,7 @@ import { freezeNetlist, setHardCoefficients } from './freeze.js';
 import { initParams } from './param.js';
 import { coefficients } from './softmax16.js';
 import { Pool, type AdamParams } from './pool.js';
+import { kernelModule } from './wasm.js';
 import { allocState, type State } from './state.js';
 import { gateUsage, type GateUsage } from './usage.js';
 
@@ -129,7 +130,7 @@ export async function createTrainer(o: TrainOptions, configOverride?: TrainConfi
   initParams(config.param, config.init, st.logits, (config.seed ^ 0x5bd1e995) >>> 0, config.rho);
   refreshAll(st, 0);
   if (K) refreshCandidates(st);
-  const pool = new Pool(st);
+  const pool = new Pool(st, await kernelModule());
   await pool.start();
   const order = new Int32Array(data.train.count);
   const adam: AdamParams = { ...ADAM, lr: config.lr, weightDecay: config.optimizer === 'adamw' ? config.weightDecay : 0 };

@@ -5,9 +5,9 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { threadWork } from './engine.js';
 import { attachState, barrier, CMD, type StateBuffers } from './state.js';
 
-const { buffers, index } = workerData as { buffers: StateBuffers; index: number };
+const { buffers, module, index } = workerData as { buffers: StateBuffers; module: WebAssembly.Module; index: number };
 const st = attachState(buffers);
-const work = threadWork(st, index);
+const work = threadWork(st, index, module);
 parentPort!.postMessage('ready');
 for (;;) {
   barrier(st.ctl, st.threads); // start of a command

@@ -1,0 +1,133 @@
+// The SIMD kernels (wasm.ts) against the JavaScript reference loops (kernels.ts, topk.ts), on
+// the same random data in a shared wasm memory: every kernel, batch sizes on both sides of the
+// 4-lane vectors (tails included), gates whose two inputs are the same row, and the "no input
+// gradient" form of the first layer. The reference runs in float64; the kernels in float32,
+// so values agree to float32 rounding, not bit for bit.
+
+import { describe, expect, it } from 'vitest';
+import { backwardLayer, forwardLayer } from '../../src/train/kernels.js';
+import { backwardMix, backwardMixed, forwardMixed, mixInputs } from '../../src/train/topk.js';
+import { kernelModule, wasmKernels } from '../../src/train/wasm.js';
+import { mulberry32 } from '../../src/netlist/vectors.js';
+
+const P = 64; // rows in the previous layer
+const W = 40; // gates
+const K = 3; // topk candidates
+const g0 = 5; // global index of the layer's first gate
+
+/** Views carved from one shared memory (from byte 16, like the trainer's), plus float64 copies. */
+function arena() {
+  const memory = new WebAssembly.Memory({ initial: 64, maximum: 64, shared: true });
+  let at = 16;
+  /** n values in the memory, each fill() (zeros without one). */
+  const f32 = (n: number, fill: () => number = () => 0) => {
+    const v = new Float32Array(memory.buffer, at, n);
+    at += Math.ceil((4 * n) / 16) * 16;
+    for (let i = 0; i < n; i++) v[i] = fill();
+    return v;
+  };
+  const i32 = (n: number, fill: () => number = () => 0) => {
+    const v = new Int32Array(memory.buffer, at, n);
+    at += Math.ceil((4 * n) / 16) * 16;
+    for (let i = 0; i < n; i++) v[i] = fill();
+    return v;
+  };
+  return { memory, f32, i32 };
+}
+
+/** max |x - y| / (1 + |y|) */
+function maxRelDiff(x: ArrayLike<number>, y: ArrayLike<number>): number {
+  expect(x.length).toBe(y.length);
+  let m = 0;
+  for (let i = 0; i < x.length; i++) m = Math.max(m, Math.abs(x[i] - y[i]) / (1 + Math.abs(y[i])));
+  return m;
+}
+
+const TOL = 2e-6;
+
+describe('SIMD training kernels equal the JavaScript reference', async () => {
+  const module = await kernelModule();
+  for (const B of [1, 3, 4, 7, 16, 29]) {
+    it(`batch ${B}: layer forward and backward (fixed connections), with and without input gradients`, () => {
+      const { memory, f32, i32 } = arena();
+      const k = wasmKernels(module, memory);
+      const rand = mulberry32(B);
+      const G = g0 + W;
+      const prev = f32(P * B, () => rand());
+      const gout = f32(W * B, () => rand() - 0.5);
+      const a = i32(G), b = i32(G);
+      for (let g = 0; g < G; g++) {
+        a[g] = Math.floor(rand() * P);
+        b[g] = g % 7 === 0 ? a[g] : Math.floor(rand() * P); // some gates read one row twice
+      }
+      const coef = f32(4 * G, () => rand() - 0.5);
+      const out = f32(W * B);
+      k.forwardLayer(prev, out, B, a, b, coef, g0, W);
+      const outRef = new Float64Array(W * B);
+      forwardLayer(Float64Array.from(prev), outRef, B, a, b, Float64Array.from(coef), g0, W);
+      expect(maxRelDiff(out, outRef)).toBeLessThan(TOL);
+
+      for (const withGin of [true, false]) {
+        const gin = f32(P * B, () => rand() - 0.5); // accumulated into, not overwritten
+        const dcoef = f32(4 * G, () => rand());
+        const ginRef = Float64Array.from(gin);
+        const dcoefRef = Float64Array.from(dcoef);
+        k.backwardLayer(prev, gout, withGin ? gin : null, B, a, b, coef, dcoef, g0, W);
+        backwardLayer(Float64Array.from(prev), Float64Array.from(gout), withGin ? ginRef : null, B, a, b, Float64Array.from(coef), dcoefRef, g0, W);
+        expect(maxRelDiff(gin, ginRef)).toBeLessThan(TOL);
+        expect(maxRelDiff(dcoef, dcoefRef)).toBeLessThan(TOL);
+      }
+    });
+
+    it(`batch ${B}: learnable connectivity (mix, gates on mixed rows, and both backward passes)`, () => {
+      const { memory, f32, i32 } = arena();
+      const k = wasmKernels(module, memory);
+      const rand = mulberry32(100 + B);
+      const G = g0 + W;
+      const prev = f32(P * B, () => rand());
+      const cand = i32(G * K, () => Math.floor(rand() * P));
+      cand[g0 * K + 1] = cand[g0 * K]; // one gate with a repeated candidate
+      const w = f32(G * K, () => rand());
+      const xa = f32(W * B);
+      k.mixInputs(prev, xa, B, cand, w, K, g0, W);
+      const xaRef = new Float64Array(W * B);
+      mixInputs(Float64Array.from(prev), xaRef, B, cand, Float64Array.from(w), K, g0, W);
+      expect(maxRelDiff(xa, xaRef)).toBeLessThan(TOL);
+
+      const xb = f32(W * B, () => rand());
+      const coef = f32(4 * G, () => rand() - 0.5);
+      const out = f32(W * B);
+      k.forwardMixed(xa, xb, out, B, coef, g0, W);
+      const outRef = new Float64Array(W * B);
+      forwardMixed(Float64Array.from(xa), Float64Array.from(xb), outRef, B, Float64Array.from(coef), g0, W);
+      expect(maxRelDiff(out, outRef)).toBeLessThan(TOL);
+
+      const gout = f32(W * B, () => rand() - 0.5);
+      const dxa = f32(W * B), dxb = f32(W * B);
+      const dcoef = f32(4 * G, () => rand());
+      const dxaRef = new Float64Array(W * B), dxbRef = new Float64Array(W * B), dcoefRef = Float64Array.from(dcoef);
+      k.backwardMixed(xa, xb, gout, dxa, dxb, B, coef, dcoef, g0, W);
+      backwardMixed(Float64Array.from(xa), Float64Array.from(xb), Float64Array.from(gout), dxaRef, dxbRef, B, Float64Array.from(coef), dcoefRef, g0, W);
+      expect(maxRelDiff(dxa, dxaRef)).toBeLessThan(TOL);
+      expect(maxRelDiff(dxb, dxbRef)).toBeLessThan(TOL);
+      expect(maxRelDiff(dcoef, dcoefRef)).toBeLessThan(TOL);
+
+      for (const withGin of [true, false]) {
+        const gin = f32(P * B, () => rand() - 0.5);
+        const dw = f32(G * K, () => rand());
+        const ginRef = Float64Array.from(gin), dwRef = Float64Array.from(dw);
+        k.backwardMix(prev, dxa, withGin ? gin : null, B, cand, w, K, dw, g0, W);
+        backwardMix(Float64Array.from(prev), Float64Array.from(dxa), withGin ? ginRef : null, B, cand, Float64Array.from(w), K, dwRef, g0, W);
+        expect(maxRelDiff(gin, ginRef)).toBeLessThan(TOL);
+        expect(maxRelDiff(dw, dwRef)).toBeLessThan(TOL);
+      }
+    });
+  }
+
+  it('refuses an array that is not in its memory (it would read garbage)', () => {
+    const { memory, f32, i32 } = arena();
+    const k = wasmKernels(module, memory);
+    const a = i32(4), b = i32(4);
+    expect(() => k.forwardLayer(new Float32Array(8), f32(8), 2, a, b, f32(16), 0, 4)).toThrow(/not in the state memory/);
+  });
+});
