@@ -7,7 +7,9 @@
 // Prints a table and writes bench/results/train.json. BENCH_QUICK=1 shortens everything.
 // `node bench/train.mjs ablation`: softmax16, iwp, Gumbel, residual init, topk:4 on the default
 // recipe's model at a fixed training time each (BENCH_ABLATION_BUDGET, default 120 s).
-// `node bench/train.mjs big`: 6×8000 on MNIST for BENCH_BUDGET seconds (default 900).
+// `node bench/train.mjs big`: 6×8000 on MNIST for BENCH_BUDGET seconds (default 900): `unique`
+// connections, tau 10, lr 0.01, batch 128 (difflogic's MNIST model), BENCH_PARAM iwp (default)
+// or softmax16.
 
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -45,7 +47,7 @@ async function recipeRun(budget) {
   const { train, defaultRecipe } = await import('../dist/train/index.js');
   const big = process.env.BENCH_RECIPE === '6x8000';
   const o = big
-    ? { dataset: 'mnist', width: new Array(6).fill(8000), tau: 10, batch: 128, lr: 0.01, epochs: 200, seed: 1, param: 'softmax16', connect: 'unique' }
+    ? { dataset: 'mnist', width: new Array(6).fill(8000), tau: 10, batch: 128, lr: 0.01, epochs: 200, seed: 1, param: process.env.BENCH_PARAM ?? 'iwp', connect: 'unique' }
     : { ...defaultRecipe, width: [...defaultRecipe.width], epochs: 200 };
   let peak = process.memoryUsage().rss;
   const r = await train({ ...o, timeBudget: budget }, (e) => {
@@ -54,7 +56,7 @@ async function recipeRun(budget) {
   });
   const hit = r.history.find((h) => h.frozenTestAccuracy >= 0.97);
   return {
-    recipe: big ? '6x8000' : 'defaultRecipe', widths: r.config.widths, tau: r.config.tau, batch: r.config.batch, lr: r.config.lr,
+    recipe: big ? '6x8000' : 'defaultRecipe', param: r.config.param, connect: r.config.connect, widths: r.config.widths, tau: r.config.tau, batch: r.config.batch, lr: r.config.lr,
     threads: r.config.threads, budgetSeconds: budget, epochs: r.history.length, trainSeconds: r.trainSeconds,
     frozenTestAccuracy: r.frozenTestAccuracy, softTestAccuracy: r.softTestAccuracy, secondsTo97: hit ? hit.seconds : null,
     bestFrozen: Math.max(...r.history.map((h) => h.frozenTestAccuracy)), peakRssMB: Math.round(peak / 2 ** 20),

@@ -61,4 +61,12 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// `lgnc ... | head` closes the pipe early: stop quietly, like other command-line tools.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
 process.exitCode = await main(process.argv);

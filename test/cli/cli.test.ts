@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { formatNetlist, loadNetlist } from '../../src/netlist/netlist.js';
 import { randomNetlist } from '../../src/netlist/random.js';
 import { exhaustiveVectors, formatBinaryVectors } from '../../src/netlist/vectors.js';
-import { fixture, lgnc } from '../helpers/cli.js';
+import { CLI, fixture, lgnc } from '../helpers/cli.js';
 
 const expected: Record<string, string> = JSON.parse(readFileSync(fixture('broken/expected.json'), 'utf8'));
 const tmp = mkdtempSync(join(tmpdir(), 'lgnc-cli-'));
@@ -20,6 +21,13 @@ describe('lgnc CLI', () => {
     const sub = lgnc(['check', '--help']);
     expect(sub.code).toBe(0);
     expect(sub.stdout).toMatch(/\$ lgnc check model\.json/);
+  });
+
+  it('output piped into a reader that exits early (`| head`) ends quietly: exit 0, no stack trace', () => {
+    // `true` exits without reading, so lgnc's write meets a closed pipe (EPIPE).
+    const r = spawnSync('bash', ['-c', `set -o pipefail; "${process.execPath}" "${CLI}" train --help | true`], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
   });
 
   it('unknown commands and options are usage errors: exit 2', () => {
