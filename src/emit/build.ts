@@ -66,6 +66,27 @@ export interface CompileStats {
   passes: PassSummary[];
 }
 
+/** What a shell, a board top or the Verilator harness needs to know about a core. */
+export interface CoreInterface {
+  top: string;
+  inputs: number;
+  classes: number;
+  scoreWidth: number;
+  classWidth: number;
+  /** Pipelined core: has clk, in_valid, out_valid. */
+  pipelined: boolean;
+  /** Rising edges from sampling an input to its result (0 for a combinational core). */
+  latency: number;
+}
+
+/** The core interface a build manifest describes. */
+export function coreInterface(m: BuildManifest): CoreInterface {
+  return {
+    top: m.top, inputs: m.inputs, classes: m.classes, scoreWidth: m.scoreWidth, classWidth: m.classWidth,
+    pipelined: m.pipeline.every !== null, latency: m.pipeline.latency,
+  };
+}
+
 export interface BuildManifest {
   format: 'lgnc-build';
   version: 1;

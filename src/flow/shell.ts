@@ -9,20 +9,10 @@
 
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { CoreInterface } from '../emit/build.js';
 import { UserError } from '../util/errors.js';
 
-/** What a shell needs to know about the core (from the build manifest). */
-export interface CoreInterface {
-  top: string;
-  inputs: number;
-  classes: number;
-  scoreWidth: number;
-  classWidth: number;
-  /** Pipelined core: has clk, in_valid, out_valid. */
-  pipelined: boolean;
-  /** Core latency in clock edges (0 for a combinational core). */
-  latency: number;
-}
+export type { CoreInterface } from '../emit/build.js';
 
 export interface SerialShellOptions {
   /** Input bits per clock (B). */

@@ -10,7 +10,7 @@
 
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { readBuildManifest, type BuildManifest } from '../emit/build.js';
+import { coreInterface, readBuildManifest, type BuildManifest } from '../emit/build.js';
 import { CheckFailed, UserError } from '../util/errors.js';
 import { readFileOrFail, writeFileAtomic } from '../util/files.js';
 import { LGNC_VERSION } from '../util/version.js';
@@ -102,18 +102,6 @@ export interface SynthReport {
 
 const DEFAULT_FREQ_MHZ = 50;
 const DEFAULT_SHELL_WIDTH = 8;
-
-function coreInterface(m: BuildManifest): CoreInterface {
-  return {
-    top: m.top,
-    inputs: m.inputs,
-    classes: m.classes,
-    scoreWidth: m.scoreWidth,
-    classWidth: m.classWidth,
-    pipelined: m.pipeline.every !== null,
-    latency: m.pipeline.latency,
-  };
-}
 
 interface Plan {
   topModule: string;

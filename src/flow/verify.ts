@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { compileToDir, readBuildManifest, type BuildManifest } from '../emit/build.js';
+import { compileToDir, coreInterface, readBuildManifest, type BuildManifest, type CoreInterface } from '../emit/build.js';
 import { evaluateNetlist, getBit, type BitSlices, type Evaluation } from '../netlist/evaluate.js';
 import { parseNetlist, type Netlist } from '../netlist/netlist.js';
 import { bytesPerVector, exhaustiveVectors, randomVectors } from '../netlist/vectors.js';
@@ -19,7 +19,7 @@ import { UserError } from '../util/errors.js';
 import { readFileOrFail } from '../util/files.js';
 import { formalCheck, type FormalReport } from './formal.js';
 import { synthesizeForSimulation, type PostSynthTarget } from './postsynth.js';
-import { buildSimulator, runSimulator, type CoreShape, type SimOpt, type SimOutput } from './verilator.js';
+import { buildSimulator, runSimulator, type SimOpt, type SimOutput } from './verilator.js';
 
 /** Networks with at most this many inputs are checked on every input vector by default. */
 export const EXHAUSTIVE_MAX_INPUTS = 20;
@@ -116,17 +116,6 @@ export function loadBuildModel(manifest: BuildManifest, buildDir: string, model?
   return { net: parseNetlist(bytes.toString('utf8'), path), path };
 }
 
-export function coreShape(m: BuildManifest): CoreShape {
-  return {
-    top: m.top,
-    inputs: m.inputs,
-    classes: m.classes,
-    scoreWidth: m.scoreWidth,
-    classWidth: m.classWidth,
-    latency: m.pipeline.every === null ? null : m.pipeline.latency,
-  };
-}
-
 /** The vectors to check and how they were chosen. */
 export function chooseVectors(inputs: number, o: Pick<VerifyOptions, 'vectors' | 'vectorSource' | 'count' | 'seed'>): { x: BitSlices; source: string; seed: number | null } {
   if (o.vectors) {
@@ -202,11 +191,11 @@ export function packVectors(x: BitSlices): Uint8Array {
 }
 
 /** Simulates `sources` (top = shape.top) on x and compares with `want`. */
-export function simulateAndCompare(design: string, sources: string[], shape: CoreShape, x: BitSlices, want: Evaluation, o: Pick<VerifyOptions, 'gap' | 'maxReported' | 'log' | 'simOpt'> = {}): SimCheck {
+export function simulateAndCompare(design: string, sources: string[], shape: CoreInterface, x: BitSlices, want: Evaluation, o: Pick<VerifyOptions, 'gap' | 'maxReported' | 'log' | 'simOpt'> = {}): SimCheck {
   const sim = buildSimulator(sources, shape, { log: o.log, opt: o.simOpt });
-  const gap = shape.latency === null ? 0 : o.gap ?? 13;
+  const gap = shape.pipelined ? o.gap ?? 13 : 0;
   const got = runSimulator(sim, packVectors(x), x.count, { gap });
-  const { mismatches, first } = compareOutputs(want, got, x, shape.latency ?? 0, o.maxReported ?? 5);
+  const { mismatches, first } = compareOutputs(want, got, x, shape.latency, o.maxReported ?? 5);
   const check: SimCheck = {
     design,
     mismatches,
@@ -228,7 +217,7 @@ export async function verifyBuild(o: VerifyOptions): Promise<VerifyReport> {
   const t0 = performance.now();
   const manifest = readBuildManifest(o.build, o.top);
   const { net, path } = loadBuildModel(manifest, o.build, o.model);
-  const shape = coreShape(manifest);
+  const shape = coreInterface(manifest);
   const { x, source, seed } = chooseVectors(net.inputs, o);
   const want = evaluateNetlist(net, x);
   const verilog = join(o.build, manifest.verilog);

@@ -15,24 +15,14 @@ import { createHash } from 'node:crypto';
 import { accessSync, constants, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, delimiter, join } from 'node:path';
+import type { CoreInterface } from '../emit/build.js';
 import { UserError } from '../util/errors.js';
-
-/** What the harness needs to know about a core (from the build manifest). */
-export interface CoreShape {
-  top: string;
-  inputs: number;
-  classes: number;
-  scoreWidth: number;
-  classWidth: number;
-  /** null for a combinational core; else the rising edges from sampling to result. */
-  latency: number | null;
-}
 
 export interface Simulator {
   exe: string;
   dir: string;
   hash: string;
-  shape: CoreShape;
+  shape: CoreInterface;
   opt: SimOpt;
   /** True when the build came from the cache. */
   cached: boolean;
@@ -96,14 +86,14 @@ export function requireVerilator(): string {
 }
 
 /** The harness source for a core: templates/harness.cpp with the shape filled in. */
-export function harnessSource(shape: CoreShape): string {
+export function harnessSource(shape: CoreInterface): string {
   const fields: Record<string, string | number> = {
     TOP_CLASS: `V${shape.top}`,
     INPUTS: shape.inputs,
     CLASSES: shape.classes,
     SCORE_WIDTH: shape.scoreWidth,
     CLASS_WIDTH: shape.classWidth,
-    PIPELINED: shape.latency === null ? 0 : 1,
+    PIPELINED: shape.pipelined ? 1 : 0,
   };
   const text = readFileSync(TEMPLATE_URL, 'utf8').replace(/\{\{([A-Z_]+)\}\}/g, (m, k: string) => {
     if (!(k in fields)) throw new Error(`templates/harness.cpp: unknown field ${m}`);
@@ -112,7 +102,7 @@ export function harnessSource(shape: CoreShape): string {
   return text;
 }
 
-function checkShape(s: CoreShape): void {
+function checkShape(s: CoreInterface): void {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(s.top)) throw new UserError(`top module name "${s.top}" is not a plain Verilog identifier.`);
   if (s.scoreWidth < 1 || s.scoreWidth > 32) throw new UserError(`score width ${s.scoreWidth} is outside 1..32: the build manifest looks wrong.`);
   if (s.classWidth < 1 || s.classWidth > 32) throw new UserError(`class width ${s.classWidth} is outside 1..32: the build manifest looks wrong.`);
@@ -140,7 +130,7 @@ export interface BuildOptions {
  * Builds (or finds in the cache) the simulator of `shape.top` from the Verilog `sources`.
  * `log` receives a line when a real build starts (they take 10-60 s).
  */
-export function buildSimulator(sources: string[], shape: CoreShape, opts: BuildOptions = {}): Simulator {
+export function buildSimulator(sources: string[], shape: CoreInterface, opts: BuildOptions = {}): Simulator {
   checkShape(shape);
   const version = requireVerilator();
   const harness = harnessSource(shape);
@@ -148,7 +138,7 @@ export function buildSimulator(sources: string[], shape: CoreShape, opts: BuildO
   // The latency is a run-time argument: a wrong latency does not need another build.
   const bytes = sources.reduce((n, src) => n + (existsSync(src) ? statSync(src).size : 0), 0);
   const opt = opts.opt ?? (bytes <= SMALL_DESIGN_BYTES ? 'Os' : 'O0');
-  h.update(JSON.stringify({ version, flags: VERILATOR_FLAGS, opt, shape: { ...shape, latency: shape.latency === null ? null : 'run-time' } }));
+  h.update(JSON.stringify({ version, flags: VERILATOR_FLAGS, opt, shape: { ...shape, latency: shape.pipelined ? 'run-time' : null } }));
   h.update(harness);
   for (const src of sources) {
     if (!existsSync(src)) throw new UserError(`${src}: no such Verilog file.`);
@@ -253,7 +243,7 @@ export function runSimulator(sim: Simulator, packed: Uint8Array, count: number, 
     const inPath = join(work, 'in.bin');
     const outPath = join(work, 'out.bin');
     writeFileSync(inPath, packed);
-    const args = [inPath, outPath, '--latency', String(shape.latency ?? 0), ...(opts.gap ? ['--gap', String(opts.gap)] : []), ...RUN_FLAGS];
+    const args = [inPath, outPath, '--latency', String(shape.latency), ...(opts.gap ? ['--gap', String(opts.gap)] : []), ...RUN_FLAGS];
     const r = spawnSync(sim.exe, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
     if (r.status !== 0) {
       throw new UserError(`the simulator of ${shape.top} failed (exit ${r.status ?? r.signal}): ${tail(`${r.stdout ?? ''}${r.stderr ?? ''}`, 10) || r.error?.message}`);

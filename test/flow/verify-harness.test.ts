@@ -3,14 +3,15 @@
 
 import { describe, expect, it } from 'vitest';
 import { packVectors, simulateAndCompare } from '../../src/flow/verify.js';
-import { buildSimulator, harnessSource, runSimulator, type CoreShape } from '../../src/flow/verilator.js';
+import type { CoreInterface } from '../../src/emit/build.js';
+import { buildSimulator, harnessSource, runSimulator } from '../../src/flow/verilator.js';
 import { evaluateNetlist } from '../../src/netlist/evaluate.js';
 import { loadNetlist } from '../../src/netlist/netlist.js';
 import { exhaustiveVectors, formatBinaryVectors, randomVectors } from '../../src/netlist/vectors.js';
 import { fixture } from '../helpers/cli.js';
 
 const xorNet = loadNetlist(fixture('xor.json'));
-const shape = (top: string, latency: number | null): CoreShape => ({ top, inputs: 2, classes: 2, scoreWidth: 1, classWidth: 1, latency });
+const shape = (top: string, latency: number | null): CoreInterface => ({ top, inputs: 2, classes: 2, scoreWidth: 1, classWidth: 1, pipelined: latency !== null, latency: latency ?? 0 });
 const comb = [fixture('verilog/xor_core.v')];
 const pipe = [fixture('verilog/xor_pipe.v')];
 
