@@ -1,7 +1,7 @@
 // `lgnc train` as a user runs it: help with examples, a trained netlist on disk whose
 // reported accuracy the reference evaluator confirms, JSON summary, and clear errors.
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -74,6 +74,15 @@ describe('lgnc train (CLI)', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(msg);
     expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('a model too big for the trainer\'s 4 GiB memory is refused with its size, before any output', () => {
+    const out = join(tmp, 'huge.json');
+    const r = lgnc(['train', '--dataset', 'monk1', '--width', '2000000,10', '--epochs', '1', '-o', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/needs \d+\.\d GiB of state .* at most 4 GiB\. Use narrower layers, a smaller --batch/);
+    expect(r.stderr).not.toMatch(/at .*\.js:\d+/);
+    expect(existsSync(out)).toBe(false);
   });
 
   it('a corrupt checkpoint is refused with the fix', () => {
