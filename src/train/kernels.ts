@@ -1,8 +1,11 @@
-// The hot loops of training: one gate layer forward and backward, and the Group-Sum softmax
+// The loops of training: one gate layer forward and backward, and the Group-Sum softmax
 // cross-entropy. Activations are neuron-major over the batch: signal j of a layer for sample
 // s is act[j * B + s], so every gate streams three contiguous rows. A gate is its four
 // coefficients of {1, a, b, ab} (softmax16.ts computes them once per batch). These functions
-// allocate nothing; callers own every buffer.
+// allocate nothing; callers own every buffer. The trainer runs the layer loops as their SIMD
+// twins in wasm.ts; these plain versions define them (the gradient tests check them against
+// finite differences, test/train/wasm.test.ts checks the twins against them). The Group-Sum
+// loss runs from here.
 
 /** Float32Array in training; the gradient tests use Float64Array through the same code. */
 export type Vec = Float32Array | Float64Array;

@@ -146,12 +146,12 @@ function layoutOf(n: Numbers) {
     cmA: G * topk, cvA: G * topk, cmB: G * topk, cvB: G * topk, dcw: 2 * G * topk * threads,
   };
   let at = 16;
-  const take = (count: number, bytesEach: number): [number, number] => {
-    const r: [number, number] = [at, count];
+  const take = (count: number, bytesEach: number): Span => {
+    const r: Span = [at, count];
     at += Math.ceil((Math.max(count, 1) * bytesEach) / 16) * 16;
     return r;
   };
-  const arrays = Object.fromEntries(NAMES.map((name) => [name, take(len[name], name === 'par' || name === 'results' ? 8 : 4)])) as Record<(typeof NAMES)[number], [number, number]>;
+  const arrays = Object.fromEntries(NAMES.map((name) => [name, take(len[name], name === 'par' || name === 'results' ? 8 : 4)])) as Record<(typeof NAMES)[number], Span>;
   const cap = capOf(n);
   const maxW = Math.max(N, ...shape.widths);
   const maxLayer = Math.max(...shape.widths);
@@ -181,15 +181,22 @@ export function allocState(
   return attachState({ ...numbers, memory });
 }
 
+type Span = [offset: number, length: number];
+type ViewOf<T> = new (buffer: ArrayBufferLike, byteOffset: number, length: number) => T;
+
+/** A typed view of `span` (from layoutOf) on the state memory. */
+function view<T>(memory: WebAssembly.Memory, Ctor: ViewOf<T>, [offset, length]: Span): T {
+  return new Ctor(memory.buffer, offset, length);
+}
+
 export function attachState(buf: StateBuffers): State {
   const { shape, memory } = buf;
   const offsets = [0];
   for (const w of shape.widths) offsets.push(offsets[offsets.length - 1] + w);
-  const mem = memory.buffer;
   const { arrays: at } = layoutOf(buf);
-  const f32 = ([o, n]: [number, number]) => new Float32Array(mem, o, n);
-  const i32 = ([o, n]: [number, number]) => new Int32Array(mem, o, n);
-  const f64 = ([o, n]: [number, number]) => new Float64Array(mem, o, n);
+  const f32 = (span: Span) => view(memory, Float32Array, span);
+  const i32 = (span: Span) => view(memory, Int32Array, span);
+  const f64 = (span: Span) => view(memory, Float64Array, span);
   return {
     ...buf,
     buffers: buf,
@@ -209,10 +216,10 @@ export function attachState(buf: StateBuffers): State {
     par: f64(at.par),
     results: f64(at.results),
     batchIdx: i32(at.batchIdx),
-    trainBits: new Uint32Array(mem, ...at.trainBits),
+    trainBits: view(memory, Uint32Array, at.trainBits),
     trainWords: Math.ceil(buf.trainCount / 32),
     trainY: i32(at.trainY),
-    testBits: new Uint32Array(mem, ...at.testBits),
+    testBits: view(memory, Uint32Array, at.testBits),
     testWords: Math.ceil(buf.testCount / 32),
     testY: i32(at.testY),
     evalPred: i32(at.evalPred),
@@ -235,7 +242,7 @@ export function attachState(buf: StateBuffers): State {
 export function threadRows(st: State, w: number): ThreadRows {
   const { rows, cap } = layoutOf(st.buffers);
   const r = rows[w];
-  const f32 = ([o, n]: [number, number]) => new Float32Array(st.memory.buffer, o, n);
+  const f32 = (span: Span) => view(st.memory, Float32Array, span);
   return {
     cap, x: f32(r.x), acts: r.acts.map(f32), g0: f32(r.g0), g1: f32(r.g1),
     xas: r.xas.map(f32), xbs: r.xbs.map(f32), dxa: f32(r.dxa), dxb: f32(r.dxb),

@@ -5,7 +5,8 @@
 // and the logits learn by gradient descent next to the gate's own parameters. Freezing (and
 // the trainer's discrete forward) takes the argmax candidate (ties to the lowest k).
 // Layout: candidate k of gate g's input a is candA[g*K + k]; same for b, logits and weights.
-// Like kernels.ts, these loops allocate nothing.
+// Like kernels.ts, these loops allocate nothing, and the trainer runs their SIMD twins
+// (wasm.ts); these define them.
 
 import type { Vec } from './kernels.js';
 

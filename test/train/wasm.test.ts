@@ -20,18 +20,14 @@ function arena() {
   const memory = new WebAssembly.Memory({ initial: 64, maximum: 64, shared: true });
   let at = 16;
   /** n values in the memory, each fill() (zeros without one). */
-  const f32 = (n: number, fill: () => number = () => 0) => {
-    const v = new Float32Array(memory.buffer, at, n);
+  function take<T extends Float32Array | Int32Array>(Ctor: new (b: ArrayBufferLike, o: number, n: number) => T, n: number, fill: () => number = () => 0): T {
+    const v = new Ctor(memory.buffer, at, n);
     at += Math.ceil((4 * n) / 16) * 16;
     for (let i = 0; i < n; i++) v[i] = fill();
     return v;
-  };
-  const i32 = (n: number, fill: () => number = () => 0) => {
-    const v = new Int32Array(memory.buffer, at, n);
-    at += Math.ceil((4 * n) / 16) * 16;
-    for (let i = 0; i < n; i++) v[i] = fill();
-    return v;
-  };
+  }
+  const f32 = (n: number, fill?: () => number) => take(Float32Array, n, fill);
+  const i32 = (n: number, fill?: () => number) => take(Int32Array, n, fill);
   return { memory, f32, i32 };
 }
 
