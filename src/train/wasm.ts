@@ -41,8 +41,10 @@ const add = (...xs: string[]) => xs.reduce((acc, x) => `(f32x4.add ${acc} ${x})`
 const mul = (x: string, y: string) => `(f32x4.mul ${x} ${y})`;
 const at = (base: string) => `(i32.add ${get(base)} (local.get $s))`;
 const ZERO = '(v128.const i32x4 0 0 0 0)';
+/** Byte offset of row `index` in a B-sample array. */
+const offset = (index: string) => `(i32.mul ${index} (local.get $rowb))`;
 /** Byte address of row `index` of a B-sample array at `base`. */
-const row = (base: string, index: string) => `(i32.add ${get(base)} (i32.mul ${index} (local.get $rowb)))`;
+const row = (base: string, index: string) => `(i32.add ${get(base)} ${offset(index)})`;
 /** idx[g] from an Int32Array of indices at `arr`. */
 const load = (arr: string, i: string) => `(i32.load (i32.add ${get(arr)} (i32.shl ${i} (i32.const 2))))`;
 
@@ -122,12 +124,14 @@ const WAT = `(module
       (local.set $rb ${row('$xb', get('$j'))})
       (local.set $ro ${row('$out', get('$j'))})
       ${FORWARD}`)}
-  ${gateLoop('backwardLayer', ['prev', 'gout', 'gin'], ['a', 'b', 'coef', 'dcoef'], `(local $ra i32) (local $rb i32) (local $ro i32) (local $ia i32) (local $ib i32) ${ACC_LOCALS}`, `
+  ${gateLoop('backwardLayer', ['prev', 'gout', 'gin'], ['a', 'b', 'coef', 'dcoef'], `(local $oa i32) (local $ob i32) (local $ra i32) (local $rb i32) (local $ro i32) (local $ia i32) (local $ib i32) ${ACC_LOCALS}`, `
       ${COEFS}
-      (local.set $ra ${row('$prev', load('$a', get('$g')))})
-      (local.set $rb ${row('$prev', load('$b', get('$g')))})
-      (local.set $ia ${row('$gin', load('$a', get('$g')))})
-      (local.set $ib ${row('$gin', load('$b', get('$g')))})
+      (local.set $oa ${offset(load('$a', get('$g')))})
+      (local.set $ob ${offset(load('$b', get('$g')))})
+      (local.set $ra (i32.add (local.get $prev) (local.get $oa)))
+      (local.set $rb (i32.add (local.get $prev) (local.get $ob)))
+      (local.set $ia (i32.add (local.get $gin) (local.get $oa)))
+      (local.set $ib (i32.add (local.get $gin) (local.get $ob)))
       (local.set $ro ${row('$gout', get('$j'))})
       ${ACC_ZERO}
       (if (local.get $gin)
@@ -162,14 +166,15 @@ const WAT = `(module
         ${rowLoop((ld, st) => st(at('$ro'), add(ld(at('$ro')), mul(get('$wk'), ld(at('$r'))))))}
         (local.set $k (i32.add (local.get $k) (i32.const 1)))
         (br $kl)))`)}
-  ${gateLoop('backwardMix', ['prev', 'dx', 'gin'], ['cand', 'w', 'K', 'dw'], '(local $k i32) (local $r i32) (local $ri i32) (local $ro i32) (local $wk v128) (local $ck i32) (local $acc v128) (local $d v128) (local $p i32)', `
+  ${gateLoop('backwardMix', ['prev', 'dx', 'gin'], ['cand', 'w', 'K', 'dw'], '(local $k i32) (local $oc i32) (local $r i32) (local $ri i32) (local $ro i32) (local $wk v128) (local $ck i32) (local $acc v128) (local $d v128) (local $p i32)', `
       (local.set $ro ${row('$dx', get('$j'))})
       (local.set $k (i32.const 0))
       (block $kd (loop $kl
         (br_if $kd (i32.ge_u (local.get $k) (local.get $K)))
         (local.set $ck (i32.add (i32.mul (local.get $g) (local.get $K)) (local.get $k)))
-        (local.set $r ${row('$prev', load('$cand', get('$ck')))})
-        (local.set $ri ${row('$gin', load('$cand', get('$ck')))})
+        (local.set $oc ${offset(load('$cand', get('$ck')))})
+        (local.set $r (i32.add (local.get $prev) (local.get $oc)))
+        (local.set $ri (i32.add (local.get $gin) (local.get $oc)))
         (local.set $wk (f32x4.splat (f32.load (i32.add (local.get $w) (i32.shl (local.get $ck) (i32.const 2))))))
         (local.set $acc ${ZERO})
         (if (local.get $gin)
