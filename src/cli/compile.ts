@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { compileToDir, type BuildManifest } from '../emit/build.js';
 import { UserError } from '../util/errors.js';
+import { checkOutputPath } from '../util/files.js';
 import { keyValues, printJson, table } from './output.js';
 
 interface CompileCliOptions {
@@ -34,6 +35,7 @@ The LUT4 estimate is a greedy cut-based mapping of the gates (no synthesis run);
 \`lgnc synth\` reports the real count.`)
     .action((model: string, opts: CompileCliOptions) => {
       const pipeline = parsePipeline(opts.pipeline);
+      checkOutputPath(opts.out, 'folder', 'output folder (-o)');
       const quiet = opts.json || !!process.env.CI || !process.stderr.isTTY;
       const t0 = performance.now();
       const timings: Record<string, number> = {};

@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { saveNetlist } from '../netlist/netlist.js';
 import { defaultRecipe, train } from '../train/index.js';
 import { flowSummary, flowWithReport } from './flow.js';
+import { wholeNumberOption } from '../netlist/limits.js';
+import { checkOutputPath } from '../util/files.js';
 import { printJson } from './output.js';
 import { progressReporter } from './train.js';
 
@@ -27,8 +29,8 @@ export function registerDemo(program: Command): void {
     .command('demo')
     .description('the whole road on a built-in default: train a small MNIST model, compile, verify, synthesize for iCE40 HX8K (what `npm start` runs)')
     .option('-o, --output <dir>', 'where everything lands', 'build')
-    .option('--epochs <n>', `training epochs (default ${defaultRecipe.epochs})`, (v) => Number(v))
-    .option('--limit <n>', 'use at most this many samples of each split (a quick run)', (v) => Number(v))
+    .option('--epochs <n>', `training epochs (default ${defaultRecipe.epochs})`, (v) => wholeNumberOption('--epochs', v, 0, 'epochs'))
+    .option('--limit <n>', 'use at most this many samples of each split (a quick run)', (v) => wholeNumberOption('--limit', v, 1, 'samples'))
     .option('--device <device>', 'iCE40 device', 'hx8k')
     .option('--json', 'print the flow result as JSON')
     .addHelpText('after', `
@@ -37,6 +39,7 @@ Examples:
   $ lgnc demo --limit 2000 --epochs 2      a quick run on a slice of MNIST`)
     .action(async (o: DemoOptions) => {
       const say = (s: string) => process.stderr.write(`${s}\n`);
+      checkOutputPath(o.output, 'folder', 'output folder (-o)');
       say(`lgnc demo: train ${defaultRecipe.dataset} (${defaultRecipe.width.join('-')} gates) → compile → verify → synth (${o.device}); output in ${o.output}/\n`);
       const progress = progressReporter(!!o.json);
       const trained = await train({ ...defaultRecipe, width: [...defaultRecipe.width], epochs: o.epochs ?? defaultRecipe.epochs, limit: o.limit }, progress.on);

@@ -9,7 +9,8 @@ import { flowReportData } from '../flow/report-data.js';
 import { runFlow, type FlowOptions, type FlowResult } from '../flow/run-flow.js';
 import { loadNetlist } from '../netlist/netlist.js';
 import { UserError } from '../util/errors.js';
-import { writeFileAtomic } from '../util/files.js';
+import { checkOutputPath, writeFileAtomic } from '../util/files.js';
+import { wholeNumberOption } from '../netlist/limits.js';
 import { keyValues, printJson } from './output.js';
 
 interface FlowCliOptions {
@@ -82,10 +83,10 @@ export function registerFlow(program: Command): void {
     .argument('<model>', 'netlist JSON file')
     .option('-o, --output <dir>', 'build folder', 'build')
     .option('--top <name>', 'Verilog module name (default: the netlist name, sanitized)')
-    .option('--pipeline <levels>', 'register every K gate levels (default: combinational core)', num('--pipeline', 1))
-    .option('--vectors <n>', 'random vectors to verify with, besides the test split', num('--vectors'), 2000)
+    .option('--pipeline <levels>', 'register every K gate levels (default: combinational core)', (v) => wholeNumberOption('--pipeline', v, 1))
+    .option('--vectors <n>', 'random vectors to verify with, besides the test split', (v) => wholeNumberOption('--vectors', v, 0, 'vectors'), 2000)
     .option('--no-dataset', "skip verifying on the model's own dataset test split")
-    .option('--dataset-limit <n>', 'verify on at most this many test samples', num('--dataset-limit', 1))
+    .option('--dataset-limit <n>', 'verify on at most this many test samples', (v) => wholeNumberOption('--dataset-limit', v, 1, 'samples'))
     .option('--seed <n>', 'seed for random vectors and placement', num('--seed'))
     .addOption(new Option('--device <device>', 'iCE40 device').choices(DEVICES.map((d) => d.name)).default('hx8k'))
     .option('--package <package>', "package (default: the device's usual one)")
@@ -108,6 +109,7 @@ Examples:
   $ lgnc flow model.json --no-synth --vectors 100000     verification only`)
     .action(async (model: string, o: FlowCliOptions) => {
       const log = o.json && !process.stderr.isTTY ? undefined : (line: string) => process.stderr.write(`${line}\n`);
+      checkOutputPath(o.output, 'folder', 'output folder (-o)');
       const { result, report } = await flowWithReport(model, {
         out: o.output, top: o.top, pipeline: o.pipeline ?? null, vectors: o.vectors, dataset: o.dataset, datasetLimit: o.datasetLimit,
         seed: o.seed, device: o.device, package: o.package, board: o.board, shell: o.shell, freq: o.freq, router: o.router, maxLcs: o.maxLcs,

@@ -5,7 +5,8 @@ import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
 import { importCheckpoint, type Activation, type ImportFormat } from '../import/index.js';
 import { formatNetlist, gateCount } from '../netlist/netlist.js';
-import { readFileOrFail, writeFileAtomic } from '../util/files.js';
+import { LIMITS, wholeNumberOption } from '../netlist/limits.js';
+import { checkOutputPath, readFileOrFail, writeFileAtomic } from '../util/files.js';
 import { keyValues, printJson, table } from './output.js';
 
 interface ImportCliOptions {
@@ -26,9 +27,9 @@ export function registerImport(program: Command): void {
     .argument('<checkpoint>', 'a .pt/.pth file written by torch.save: a state dict, or {"model": state_dict, "indices": [(a, b), ...]}')
     .requiredOption('-o, --output <file>', 'netlist JSON to write')
     .addOption(new Option('--format <format>', 'parametrization: difflogic ([gates, 16] logits → argmax) or iwp ([gates, 4] truth-table logits → threshold); default: from the weight shapes').choices(['difflogic', 'iwp']))
-    .option('--classes <K>', 'number of classes of the GroupSum (not stored in a state dict)', positiveInt)
+    .option('--classes <K>', 'number of classes of the GroupSum (not stored in a state dict)', (v) => wholeNumberOption('--classes', v, 1, 'classes'))
     .option('--tau <T>', 'GroupSum temperature, recorded in the netlist (scores in hardware are popcounts either way)', positiveNumber)
-    .option('--inputs <N>', 'input bits of the network; default: from the checkpoint, else the largest index layer 0 reads + 1 (with a warning)', positiveInt)
+    .option('--inputs <N>', 'input bits of the network; default: from the checkpoint, else the largest index layer 0 reads + 1 (with a warning)', (v) => wholeNumberOption('--inputs', v, 1, 'inputs'))
     .addOption(new Option('--activation <act>', 'iwp only: the act_fn trained with (sin: 0.5+0.5·sin x, sigmoid, linear); needed when sin and sigmoid would give different gates, and always for linear').choices(['sin', 'sigmoid', 'linear']))
     .option('--name <name>', 'netlist name (default: the checkpoint file name)')
     .option('--json', 'print the import summary as JSON')
@@ -46,7 +47,8 @@ Examples:
   $ lgnc import model.pt -o model.json --json | jq .gates`)
     .action((checkpoint: string, opts: ImportCliOptions) => {
       const t0 = performance.now();
-      const bytes = readFileOrFail(checkpoint, 'checkpoint file');
+      checkOutputPath(opts.output, 'file', 'output file (-o)');
+      const bytes = readFileOrFail(checkpoint, 'checkpoint file', LIMITS.fileBytes);
       const { netlist, report, warnings } = importCheckpoint(bytes, checkpoint, {
         format: opts.format,
         classes: opts.classes,
@@ -85,12 +87,6 @@ function defaultName(path: string): string {
   const stem = basename(path).replace(/\.[^.]*$/, '');
   const id = stem.replace(/[^A-Za-z0-9_]/g, '_');
   return /^[A-Za-z_]/.test(id) ? id : `m_${id}`;
-}
-
-function positiveInt(v: string): number {
-  const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
-  return n;
 }
 
 function positiveNumber(v: string): number {

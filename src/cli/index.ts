@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // The `lgnc` program: one subcommand a file, each thin (parse, call, print).
-// User errors print one line and exit 2 (1 for a check that failed); only bugs show a stack.
+// User errors print one line and exit 2 (1 for a check that failed). Anything else is a bug:
+// one line saying so and how to report it, exit 70; the stack only with --debug or LGNC_DEBUG=1.
 
 import { Command, CommanderError } from 'commander';
-import { UserError } from '../util/errors.js';
+import { reportError } from './report-error.js';
 import { registerCheck } from './check.js';
 import { registerDemo } from './demo.js';
 import { registerEval } from './eval.js';
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
     .name('lgnc')
     .description('lgnc compiles trained logic gate networks into verified hardware:\ntrain → compile (Verilog) → verify (Verilator) → synth (iCE40 bitstream).')
     .version(LGNC_VERSION)
+    .option('--debug', 'on an internal error, print the stack trace (also LGNC_DEBUG=1)')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   for (const register of commands) register(program);
@@ -37,12 +39,13 @@ Examples:
   $ lgnc verify --build build/                 simulate the Verilog (Verilator), compare with the netlist
   $ lgnc synth build/ --board icebreaker       iCE40 bitstream + resource/Fmax report (budgets: --max-lcs)
 
-Exit codes: 0 ok, 1 a check failed, 2 bad input or usage.`);
+Exit codes: 0 ok, 1 a check failed, 2 bad input or usage, 70 an internal error (a bug).`);
   return program;
 }
 
 async function main(argv: string[]): Promise<number> {
   const json = argv.includes('--json');
+  const debug = argv.includes('--debug') || process.env.LGNC_DEBUG === '1';
   try {
     await buildProgram().parseAsync(argv);
     return 0;
@@ -51,13 +54,10 @@ async function main(argv: string[]): Promise<number> {
       // Help and --version arrive here too, with exit code 0.
       return err.exitCode === 0 ? 0 : 2;
     }
-    if (err instanceof UserError) {
-      if (json) process.stdout.write(JSON.stringify({ ok: false, error: err.message, exitCode: err.exitCode }) + '\n');
-      process.stderr.write(`lgnc: error: ${err.message}\n`);
-      return err.exitCode;
-    }
-    process.stderr.write(`lgnc: internal error (a bug; please report it with the command line):\n${(err as Error)?.stack ?? String(err)}\n`);
-    return 70;
+    const r = reportError(err, { json, debug });
+    if (r.stdout) process.stdout.write(r.stdout);
+    process.stderr.write(r.stderr);
+    return r.exitCode;
   }
 }
 

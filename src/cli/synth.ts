@@ -6,6 +6,7 @@ import { BOARDS } from '../flow/boards.js';
 import { DEVICES } from '../flow/devices.js';
 import { enforceBudgets, synthesize, type SynthOptions, type SynthReport } from '../flow/synth.js';
 import { UserError } from '../util/errors.js';
+import { checkOutputPath } from '../util/files.js';
 import { keyValues, printJson, table } from './output.js';
 
 /** The flags are the library's options, plus --json. */
@@ -54,6 +55,7 @@ ceil(inputs / width) cycles (beats back to back), so a pipelined core with --she
 inputs runs one inference per clock.`)
     .action(async (dir: string, o: SynthCliOptions) => {
       const quietProgress = !!o.json && !process.stderr.isTTY;
+      checkOutputPath(dir, 'folder', 'build folder');
       const r = await synthesize(dir, {
         ...o,
         onProgress: quietProgress ? undefined : (line) => process.stderr.write(`synth: ${line}\n`),

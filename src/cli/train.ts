@@ -6,13 +6,12 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { saveNetlist, gateCount } from '../netlist/netlist.js';
 import { train, defaultRecipe, type ProgressEvent, type TrainOptions } from '../train/index.js';
+import { checkLimit, wholeNumberOption, type LimitName } from '../netlist/limits.js';
+import { checkOutputPath } from '../util/files.js';
 import { printJson } from './output.js';
 
-function intArg(name: string, min: number) {
-  return (v: string) => {
-    if (!/^\d+$/.test(v.trim()) || Number(v) < min) throw new InvalidArgumentError(`${name} must be a whole number >= ${min}.`);
-    return Number(v);
-  };
+function intArg(name: string, min: number, limit?: LimitName) {
+  return (v: string) => wholeNumberOption(name, v, min, limit);
 }
 
 function numArg(name: string) {
@@ -28,7 +27,20 @@ function widthArg(v: string): number | number[] {
   if (parts.some((p) => !/^\d+$/.test(p) || Number(p) < 1)) {
     throw new InvalidArgumentError('give gates per layer: one number (e.g. 8000) or one per layer (e.g. 2000,2000,1000).');
   }
-  return parts.length === 1 ? Number(parts[0]) : parts.map(Number);
+  checkLimit(parts.length, 'layers', '--width (layers)');
+  const widths = parts.map((p) => checkLimit(Number(p), 'layerWidth', '--width'));
+  return widths.length === 1 ? widths[0] : widths;
+}
+
+/** Sizes the flags imply together, and the K of encodings and connections, within the limits (before any data loads). */
+function checkTrainSizes(f: Flags): void {
+  const gates = Array.isArray(f.width) ? f.width.reduce((s, w) => s + w, 0) : (f.width ?? 0) * (f.layers ?? defaultRecipe.layers);
+  checkLimit(gates, 'gates', '--layers × --width', 'train a smaller network');
+  const k = (s: string | undefined, re: RegExp) => Number(re.exec(s ?? '')?.[1] ?? 0);
+  checkLimit(k(f.encoding, /^(?:uniform|quantile):(\d+)$/), 'thresholdsPerFeature', `--encoding ${f.encoding}`);
+  checkLimit(k(f.connect, /^topk:(\d+)$/), 'topk', `--connect ${f.connect}`);
+  checkOutputPath(f.output, 'file', 'output file (-o)');
+  if (f.checkpoint !== undefined) checkOutputPath(f.checkpoint, 'file', 'checkpoint file (--checkpoint)');
 }
 
 interface Flags {
@@ -114,16 +126,16 @@ export function registerTrain(program: Command): void {
     .description('train a logic gate network on a dataset and write the frozen netlist (lgn-netlist v1)')
     .requiredOption('--dataset <name>', 'mnist, fashion-mnist, monk1, monk2, monk3, or csv:PATH')
     .option('-o, --output <file>', 'where to write the frozen netlist', 'model.json')
-    .option('--limit <n>', 'use at most n samples of each split (quick runs)', intArg('--limit', 1))
+    .option('--limit <n>', 'use at most n samples of each split (quick runs)', intArg('--limit', 1, 'samples'))
     .option('--label <column>', 'csv: the label column, a header name or 0-based index (default: last)')
     .option('--test <file>', 'csv: a separate test file with the same columns')
     .option('--test-fraction <f>', 'csv without --test: share of rows held out for testing (default 0.2)', numArg('--test-fraction'))
     .option('--encoding <enc>', 'input bits per feature: uniform:K or quantile:K thresholds (default: the dataset\'s, uniform:1 for images)')
-    .option('--layers <n>', `gate layers (default ${r.layers})`, intArg('--layers', 1))
+    .option('--layers <n>', `gate layers (default ${r.layers})`, intArg('--layers', 1, 'layers'))
     .option('--width <n|list>', `gates per layer: one number, or one per layer (default ${r.width.join(',')})`, widthArg)
     .option('--tau <t|auto>', `Group-Sum temperature, or auto: √(outputs per class)/3 (default ${r.tau})`, (v: string) => (v === 'auto' ? 'auto' : numArg('--tau')(v)))
-    .option('--epochs <n>', `passes over the training set (default ${r.epochs})`, intArg('--epochs', 0))
-    .option('--batch <n>', `samples per step (default ${r.batch})`, intArg('--batch', 1))
+    .option('--epochs <n>', `passes over the training set (default ${r.epochs})`, intArg('--epochs', 0, 'epochs'))
+    .option('--batch <n>', `samples per step (default ${r.batch})`, intArg('--batch', 1, 'batch'))
     .option('--lr <rate>', `learning rate (default ${r.lr})`, numArg('--lr'))
     .addOption(new Option('--optimizer <name>', `optimizer (default ${r.optimizer})`).choices(['adam', 'adamw']))
     .option('--weight-decay <w>', 'AdamW decoupled weight decay (default 0.01 with adamw)', (v) => {
@@ -137,7 +149,7 @@ export function registerTrain(program: Command): void {
     .addOption(new Option('--init <name>', `initial parameters: gaussian N(0,1), or residual (start as pass-through of input a) (default ${r.init})`).choices(['gaussian', 'residual']))
     .option('--connect <kind>', `connections: random, unique (every input used evenly), or topk:K (learnable: each input mixes K candidates, frozen to the best) (default ${r.connect})`)
     .option('--seed <n>', `random seed: connections, init, shuffling (default ${r.seed})`, intArg('--seed', 0))
-    .option('--threads <n>', 'worker threads (default: min(2, cores)); same seed + threads → same netlist', intArg('--threads', 1))
+    .option('--threads <n>', 'worker threads (default: min(2, cores)); same seed + threads → same netlist', intArg('--threads', 1, 'threads'))
     .option('--checkpoint <file>', 'write a checkpoint after every epoch (atomically)')
     .option('--resume', 'continue from --checkpoint if it exists (its settings win, except --epochs and --threads)')
     .option('--time-budget <seconds>', 'stop training after this many seconds, then freeze', numArg('--time-budget'))
@@ -157,6 +169,7 @@ epoch: mean loss, train accuracy, and test accuracy of the float model ("soft") 
 frozen netlist under the reference evaluator ("frozen"). The netlist records the encoding
 and, in "meta", the config, seed, epochs, time and accuracies.`)
     .action(async (f: Flags) => {
+      checkTrainSizes(f);
       const opts: TrainOptions = {
         dataset: f.dataset, limit: f.limit, encoding: f.encoding, layers: f.layers, width: f.width, tau: f.tau,
         epochs: f.epochs, batch: f.batch, lr: f.lr, optimizer: f.optimizer, weightDecay: f.weightDecay, param: f.param, rho: f.rho, gumbel: f.gumbel,

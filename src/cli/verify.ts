@@ -13,6 +13,7 @@ import { loadNetlist, type Netlist } from '../netlist/netlist.js';
 import { readVectors, type VectorFormat } from '../netlist/vectors.js';
 import { SIM_OPTS, type SimOpt } from '../flow/verilator.js';
 import { CheckFailed, UserError } from '../util/errors.js';
+import { wholeNumberOption } from '../netlist/limits.js';
 import { keyValues, printJson, table } from './output.js';
 
 interface VerifyCliOptions {
@@ -98,7 +99,7 @@ Exit 1 when any vector's scores or class differ (the first mismatches are listed
       }
       const opts: Omit<VerifyOptions, 'build'> = {
         top: o.top,
-        count: wholeNumber('--vectors', o.vectors, 1),
+        count: o.vectors === undefined ? undefined : wholeNumberOption('--vectors', o.vectors, 1, 'vectors'),
         seed: wholeNumber('--seed', o.seed, 0),
         postSynth,
         formal: o.formal,

@@ -12,6 +12,7 @@
 import { UserError } from '../util/errors.js';
 import { readFileOrFail } from '../util/files.js';
 import { mulberry32 } from '../netlist/vectors.js';
+import { LIMITS, overLimit } from '../netlist/limits.js';
 import type { Dataset, Split } from './dataset.js';
 
 export interface CsvOptions {
@@ -31,7 +32,7 @@ interface Table {
 const isNumber = (s: string) => s.trim() !== '' && Number.isFinite(Number(s));
 
 function readTable(path: string): Table {
-  const text = readFileOrFail(path, 'CSV file').toString('utf8');
+  const text = readFileOrFail(path, 'CSV file', LIMITS.csvBytes).toString('utf8');
   const lines = text.split(/\r?\n/);
   const first = lines.find((l) => l.trim() !== '' && !l.startsWith('#')) ?? '';
   const delim = first.includes(',') ? ',' : '\t';
@@ -42,6 +43,8 @@ function readTable(path: string): Table {
   });
   if (rows.length === 0) throw new UserError(`${path}: no data rows. A CSV needs numeric feature columns and a label column.`);
   const width = rows[0].fields.length;
+  if (rows.length > LIMITS.samples + 1) throw new UserError(`${path}: ${rows.length.toLocaleString('en-US')} rows is ${overLimit('samples')}; use a sample of the data.`);
+  if (width - 1 > LIMITS.features) throw new UserError(`${path}:${rows[0].line}: ${(width - 1).toLocaleString('en-US')} feature columns is ${overLimit('features')}.`);
   if (width < 2) throw new UserError(`${path}:${rows[0].line}: only one column; need at least one feature column and a label column (comma- or tab-separated).`);
   let header: string[] | null = null;
   // A header has some non-numeric field among all but the last column (labels may be words).
@@ -90,12 +93,17 @@ function toSplit(t: Table, labelCol: number, classOf: Map<string, number>): Spli
 }
 
 /** Class index per label string, and names when labels are not plain integers. */
-function classMap(labels: string[]): { classOf: Map<string, number>; classes: number; names?: string[] } {
+function classMap(labels: string[], path: string): { classOf: Map<string, number>; classes: number; names?: string[] } {
   const distinct = [...new Set(labels)];
+  const tooMany = (n: string) => new UserError(`${path}: the label column has ${n}, ${overLimit('classes')}: is the right column the label (--label)?`);
   if (distinct.every((l) => /^\d+$/.test(l))) {
     const classOf = new Map(distinct.map((l) => [l, Number(l)]));
-    return { classOf, classes: Math.max(...classOf.values()) + 1 };
+    let max = 0;
+    for (const c of classOf.values()) max = Math.max(max, c);
+    if (max >= LIMITS.classes) throw tooMany(`class index ${distinct.find((l) => Number(l) === max)}`);
+    return { classOf, classes: max + 1 };
   }
+  if (distinct.length > LIMITS.classes) throw tooMany(`${distinct.length.toLocaleString('en-US')} distinct labels`);
   const names = distinct.sort();
   return { classOf: new Map(names.map((l, i) => [l, i])), classes: names.length, names };
 }
@@ -130,7 +138,7 @@ export function loadCsv(path: string, o: CsvOptions = {}): Dataset {
     throw new UserError(`${o.testFile}: has ${test.rows[0].fields.length} columns but ${path} has ${train.rows[0].fields.length}; the test file needs the same columns.`);
   }
   const labels = [...train.rows, ...(test?.rows ?? [])].map((r) => r.fields[labelCol]);
-  const { classOf, classes, names } = classMap(labels);
+  const { classOf, classes, names } = classMap(labels, path);
   if (classes < 2) throw new UserError(`${path}: the label column has a single class (${labels[0]}); a classifier needs at least 2.`);
   const features = train.rows[0].fields.length - 1;
   let trainSplit = toSplit(train, labelCol, classOf);

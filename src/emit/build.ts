@@ -17,9 +17,11 @@ import { irFromNetlist } from '../ir/from-netlist.js';
 import { classWidth, depth, REGION_NAMES, scoreWidth, type Ir } from '../ir/ir.js';
 import { optimize, type PassRun } from '../ir/passes/index.js';
 import { UserError } from '../util/errors.js';
-import { readFileOrFail, writeFileAtomic } from '../util/files.js';
+import { readFileOrFail, writeFilesAtomic } from '../util/files.js';
 import { LGNC_VERSION } from '../util/version.js';
+import { LIMITS } from '../netlist/limits.js';
 import { ByteWriter } from './bytes.js';
+import { checkBuildManifest } from './manifest.js';
 import { estimateLut4 } from './lut-estimate.js';
 import { isVerilogIdentifier, verilogIdentifier } from './names.js';
 import { emitVerilog } from './verilog.js';
@@ -208,7 +210,7 @@ export function compileToDir(netlistPath: string, outDir: string, opts: CompileO
   const phase = (p: string) => opts.onPhase?.(p);
 
   phase('reading the netlist');
-  const bytes = readFileOrFail(netlistPath, 'netlist file');
+  const bytes = readFileOrFail(netlistPath, 'netlist file', LIMITS.fileBytes);
   const modelSha256 = createHash('sha256').update(bytes).digest('hex');
   const net = parseNetlist(bytes.toString('utf8'), netlistPath);
   lap('load');
@@ -282,10 +284,13 @@ export function compileToDir(netlistPath: string, outDir: string, opts: CompileO
   lap('emit');
 
   phase('writing files');
-  writeFileAtomic(join(outDir, manifest.verilog), v.bytes);
-  writeFileAtomic(join(outDir, manifest.ir), formatIr(ir));
+  // All three or none; the manifest is renamed into place last.
+  writeFilesAtomic([
+    { path: join(outDir, manifest.verilog), data: v.bytes },
+    { path: join(outDir, manifest.ir), data: formatIr(ir) },
+    { path: join(outDir, `${top}.json`), data: JSON.stringify(manifest, null, 2) + '\n' },
+  ]);
   lap('write');
-  writeFileAtomic(join(outDir, `${top}.json`), JSON.stringify(manifest, null, 2) + '\n');
   return manifest;
 }
 
@@ -305,7 +310,7 @@ export function readBuildManifest(dir: string, top?: string): BuildManifest {
     if (f.endsWith('.ir.json')) continue;
     let value: unknown;
     try {
-      value = JSON.parse(readFileOrFail(join(dir, f), 'build manifest').toString('utf8'));
+      value = JSON.parse(readFileOrFail(join(dir, f), 'build manifest', LIMITS.fileBytes).toString('utf8'));
     } catch {
       continue; // not JSON, so not a manifest
     }
@@ -316,6 +321,7 @@ export function readBuildManifest(dir: string, top?: string): BuildManifest {
   if (pick.length === 0) throw new UserError(`${dir}: no build for top ${JSON.stringify(top)}; found: ${found.map((m) => m.top).join(', ')}`);
   if (pick.length > 1) throw new UserError(`${dir}: holds several builds (${pick.map((m) => m.top).join(', ')}); choose one with --top NAME`);
   const m = pick[0];
-  if (m.version !== 1) throw new UserError(`${dir}/${m.top}.json: build manifest version ${m.version} is not supported by lgnc ${LGNC_VERSION}; recompile`);
-  return m;
+  const file = join(dir, `${typeof m.top === 'string' ? m.top : '<top>'}.json`);
+  if (m.version !== 1) throw new UserError(`${file}: build manifest version ${JSON.stringify(m.version)} is not supported by lgnc ${LGNC_VERSION}; recompile`);
+  return checkBuildManifest<BuildManifest>(m, file);
 }

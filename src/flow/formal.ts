@@ -7,11 +7,12 @@
 // The optimized side is the build's own Verilog when that is combinational, else a fresh
 // combinational compile of the same netlist (pipelining is checked by simulation).
 
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compileToDir } from '../emit/build.js';
 import { gateCount, type Netlist } from '../netlist/netlist.js';
+import { makeTempFolder } from '../util/files.js';
 import { runYosysScript, YosysFailed } from './postsynth.js';
 
 export const FORMAL_MAX_GATES = 2000;
@@ -54,7 +55,8 @@ export async function formalCheck(modelPath: string, net: Netlist, o: { maxGates
   if (gates > maxGates) {
     return { status: 'skipped', detail: `${gates} gates is over the formal limit of ${maxGates} (SAT on popcount trees does not finish in reasonable time; raise it with --formal-max-gates)`, gates, seconds: 0 };
   }
-  const dir = mkdtempSync(join(tmpdir(), 'lgnc-formal-'));
+  const temp = makeTempFolder(tmpdir(), 'lgnc-formal-');
+  const dir = temp.path;
   try {
     compileToDir(modelPath, join(dir, 'ref'), { top: REF, optimize: false });
     let opt = o.optimized;
@@ -78,7 +80,7 @@ export async function formalCheck(modelPath: string, net: Netlist, o: { maxGates
     }
     return { status: 'proved', detail: `optimized == unoptimized for all 2^${net.inputs} inputs (Yosys miter + SAT)`, gates, seconds: seconds() };
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    temp.remove();
   }
 }
 

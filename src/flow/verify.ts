@@ -8,15 +8,16 @@
 // and a formal equivalence proof of the optimized against the unoptimized design (formal.ts).
 
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { compileToDir, coreInterface, readBuildManifest, type BuildManifest, type CoreInterface } from '../emit/build.js';
 import { evaluateNetlist, getBit, type BitSlices, type Evaluation } from '../netlist/evaluate.js';
 import { parseNetlist, type Netlist } from '../netlist/netlist.js';
-import { bytesPerVector, exhaustiveVectors, randomVectors } from '../netlist/vectors.js';
+import { bytesPerVector, checkVectorCount, exhaustiveVectors, randomVectors } from '../netlist/vectors.js';
+import { LIMITS } from '../netlist/limits.js';
 import { UserError } from '../util/errors.js';
-import { readFileOrFail } from '../util/files.js';
+import { makeTempFolder, readFileOrFail } from '../util/files.js';
 import { formalCheck, type FormalReport } from './formal.js';
 import { synthesizeForSimulation, type PostSynthTarget } from './postsynth.js';
 import { buildSimulator, runSimulator, type SimOpt, type SimOutput } from './verilator.js';
@@ -109,7 +110,7 @@ export function loadBuildModel(manifest: BuildManifest, buildDir: string, model?
   if (!existsSync(path)) {
     throw new UserError(`${path}: the model of the build in ${buildDir} is not there. Give it: lgnc verify MODEL --build ${buildDir}`);
   }
-  const bytes = readFileOrFail(path, 'netlist file');
+  const bytes = readFileOrFail(path, 'netlist file', LIMITS.fileBytes);
   if (sha256(bytes) !== manifest.modelSha256) {
     throw new UserError(`${buildDir} is stale: recompile. ${path} is not the netlist ${manifest.top}.v was compiled from (sha256 differs): run lgnc compile ${path} -o ${buildDir}`);
   }
@@ -131,6 +132,7 @@ export function chooseVectors(inputs: number, o: Pick<VerifyOptions, 'vectors' |
   }
   const seed = o.seed ?? 1;
   const count = o.count ?? DEFAULT_RANDOM_VECTORS;
+  checkVectorCount(inputs, count, '--vectors');
   return { x: randomVectors(inputs, count, seed), source: `random (seed ${seed})`, seed };
 }
 
@@ -258,12 +260,13 @@ export async function verifyBuild(o: VerifyOptions): Promise<VerifyReport> {
  * without --build); the folder is removed afterwards.
  */
 export async function compileAndVerify(model: string, o: Omit<VerifyOptions, 'build' | 'model'> & { pipeline?: number | null }): Promise<VerifyReport> {
-  const dir = mkdtempSync(join(tmpdir(), 'lgnc-verify-'));
+  const temp = makeTempFolder(tmpdir(), 'lgnc-verify-');
+  const dir = temp.path;
   try {
     compileToDir(resolve(model), dir, { top: o.top, pipeline: o.pipeline ?? null });
     const report = await verifyBuild({ ...o, build: dir, model: resolve(model) });
     return { ...report, buildDir: '(temporary)', model };
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    temp.remove();
   }
 }

@@ -12,11 +12,12 @@
 
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { accessSync, constants, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, delimiter, join } from 'node:path';
 import type { CoreInterface } from '../emit/build.js';
 import { UserError } from '../util/errors.js';
+import { makeTempFolder } from '../util/files.js';
 
 export interface Simulator {
   exe: string;
@@ -152,8 +153,8 @@ export function buildSimulator(sources: string[], shape: CoreInterface, opts: Bu
   if (existsSync(exe)) return { exe, dir, hash, shape, opt, cached: true, buildSeconds: 0 };
 
   const t0 = performance.now();
-  mkdirSync(root, { recursive: true });
-  const tmp = mkdtempSync(join(root, `${hash}.tmp-`));
+  const temp = makeTempFolder(root, `${hash}.tmp-`, 'simulator cache folder (set LGNC_CACHE_DIR to change it)');
+  const tmp = temp.path;
   try {
     // Sources are copied in, so the cached folder is self-contained and names are stable.
     const copied = sources.map((src, i) => {
@@ -192,7 +193,7 @@ export function buildSimulator(sources: string[], shape: CoreInterface, opts: Bu
       if (!existsSync(exe)) throw new UserError(`cannot store the simulator in ${dir}: check the cache folder's permissions (or set LGNC_CACHE_DIR).`);
     }
   } finally {
-    rmSync(tmp, { recursive: true, force: true });
+    temp.remove();
   }
   return { exe, dir, hash, shape, opt, cached: false, buildSeconds: (performance.now() - t0) / 1000 };
 }
@@ -238,7 +239,8 @@ export function runSimulator(sim: Simulator, packed: Uint8Array, count: number, 
   const { shape } = sim;
   const per = Math.ceil(shape.inputs / 8);
   if (packed.length !== per * count) throw new RangeError(`runSimulator: ${packed.length} bytes for ${count} vectors of ${per} bytes`);
-  const work = mkdtempSync(join(tmpdir(), 'lgnc-sim-'));
+  const temp = makeTempFolder(tmpdir(), 'lgnc-sim-');
+  const work = temp.path;
   try {
     const inPath = join(work, 'in.bin');
     const outPath = join(work, 'out.bin');
@@ -263,6 +265,6 @@ export function runSimulator(sim: Simulator, packed: Uint8Array, count: number, 
     }
     return { count, scores, classes, latency, results: summary.results, cycles: summary.cycles, validErrors: summary.validErrors, simSeconds: summary.seconds };
   } finally {
-    rmSync(work, { recursive: true, force: true });
+    temp.remove();
   }
 }

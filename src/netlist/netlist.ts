@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject } from 'ajv';
 import { UserError } from '../util/errors.js';
 import { readFileOrFail, writeFileAtomic } from '../util/files.js';
+import { LIMITS, overLimit, withLimits } from './limits.js';
 
 export interface Layer {
   /** Index of input A of each gate in the previous layer (the inputs, for layer 0). */
@@ -47,8 +48,8 @@ let schemaValidator: ((x: unknown) => boolean) & { errors?: ErrorObject[] | null
 
 function validator() {
   if (!schemaValidator) {
-    const schema = JSON.parse(readFileSync(SCHEMA_URL, 'utf8'));
-    schemaValidator = new Ajv({ allErrors: false, strict: true }).compile(schema);
+    const schema = withLimits(JSON.parse(readFileSync(SCHEMA_URL, 'utf8')));
+    schemaValidator = new Ajv({ allErrors: false, strict: true, verbose: true }).compile(schema);
   }
   return schemaValidator;
 }
@@ -77,14 +78,32 @@ function schemaHint(err: ErrorObject): string {
     case 'maximum':
     case 'minimum':
       if (/\/op\/\d+$/.test(err.instancePath)) return `op must be an integer 0..15 (see the gate table)`;
+      if (err.keyword === 'maximum') return `${limitOf(err.instancePath, err.data)}. Is the file damaged?`;
       if (/\/[ab]\/\d+$/.test(err.instancePath)) return `a connection index must be >= 0 (it counts gates of the previous layer from 0)`;
       return `${err.message}`;
+    case 'maxItems':
+    case 'maxLength':
+      return `${limitOf(err.instancePath, err.data)}. Is the file damaged?`;
     case 'minItems':
       if (err.instancePath === '/layers') return 'the network needs at least one layer of gates';
       return `${err.message}`;
     default:
       return `${err.message}`;
   }
+}
+
+/** "1,000,000,000,000 input bits is more than lgnc's limit of …" for the field at a JSON path. */
+function limitOf(path: string, data: unknown): string {
+  const n = typeof data === 'number' ? data : Array.isArray(data) || typeof data === 'string' ? data.length : NaN;
+  const v = `${n.toLocaleString('en-US')} ${typeof data === 'string' ? 'characters' : 'entries'}`;
+  if (path === '/inputs') return `"inputs" ${n.toLocaleString('en-US')} is ${overLimit('inputs')}`;
+  if (path === '/layers') return `${n.toLocaleString('en-US')} layers is ${overLimit('layers')}`;
+  if (/^\/layers\/\d+\/(a|b|op)$/.test(path)) return `${v}: a layer of ${n.toLocaleString('en-US')} gates is ${overLimit('layerWidth')}`;
+  if (path === '/output/classes') return `"classes" ${n.toLocaleString('en-US')} is ${overLimit('classes')}`;
+  if (path === '/encoding/features' || path === '/encoding/thresholds') return `${n.toLocaleString('en-US')} features is ${overLimit('features')}`;
+  if (/^\/encoding\/thresholds\/\d+$/.test(path)) return `${v} is ${overLimit('thresholdsPerFeature')}`;
+  if (path === '/name') return `a name of ${v} is ${overLimit('nameLength')}`;
+  return `${v} is beyond lgnc's limits (see "Limits" in the README)`;
 }
 
 /** Checks a parsed value against the format; returns it typed or throws NetlistError. */
@@ -103,6 +122,9 @@ function checkSemantics(net: Netlist, source: string): void {
   const fail = (path: string, problem: string): never => {
     throw new NetlistError(source, path, problem);
   };
+  // Sizes first, before any loop or allocation that depends on them.
+  const total = net.layers.reduce((n, l) => n + l.op.length, 0);
+  if (total > LIMITS.gates) fail('/layers', `${total.toLocaleString('en-US')} gates is ${overLimit('gates')}`);
   let prevWidth = net.inputs;
   let gates = 0;
   net.layers.forEach((layer, l) => {
@@ -158,7 +180,7 @@ export function parseNetlist(text: string, source = 'netlist'): Netlist {
 }
 
 export function loadNetlist(path: string): Netlist {
-  return parseNetlist(readFileOrFail(path, 'netlist file').toString('utf8'), path);
+  return parseNetlist(readFileOrFail(path, 'netlist file', LIMITS.fileBytes).toString('utf8'), path);
 }
 
 /**

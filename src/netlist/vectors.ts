@@ -8,11 +8,20 @@ import { extname } from 'node:path';
 import { UserError } from '../util/errors.js';
 import { readFileOrFail, writeFileAtomic } from '../util/files.js';
 import { allocSlices, getBit, type BitSlices } from './evaluate.js';
+import { checkLimit, LIMITS, overLimit } from './limits.js';
 
 export type VectorFormat = 'auto' | 'text' | 'bin';
 
 export function bytesPerVector(inputs: number): number {
   return Math.ceil(inputs / 8);
+}
+
+/** Refuses a vector count beyond the limits (see limits.ts) before anything is allocated for it. */
+export function checkVectorCount(inputs: number, count: number, what: string): void {
+  checkLimit(count, 'vectors', what, 'check fewer vectors at a time');
+  if (inputs * count > LIMITS.vectorBits) {
+    throw new UserError(`${what}: ${count.toLocaleString('en-US')} vectors of ${inputs.toLocaleString('en-US')} bits is ${overLimit('vectorBits')}; check fewer vectors at a time`);
+  }
 }
 
 export function parseTextVectors(text: string, inputs: number, source = 'vectors'): BitSlices {
@@ -21,6 +30,7 @@ export function parseTextVectors(text: string, inputs: number, source = 'vectors
     const line = raw.trim();
     if (line !== '' && !line.startsWith('#')) lines.push([i + 1, line]);
   });
+  checkVectorCount(inputs, lines.length, source);
   const x = allocSlices(inputs, lines.length);
   lines.forEach(([lineNo, line], s) => {
     if (line.length !== inputs) {
@@ -45,6 +55,7 @@ export function parseBinaryVectors(buf: Uint8Array, inputs: number, source = 've
     throw new UserError(`${source}: ${buf.length} bytes is not a whole number of vectors: ${inputs} inputs take ${per} bytes per vector. Is the file for another model?`);
   }
   const count = buf.length / per;
+  checkVectorCount(inputs, count, source);
   const x = allocSlices(inputs, count);
   for (let s = 0; s < count; s++) {
     const w = s >>> 5;
@@ -87,7 +98,7 @@ function looksLikeText(buf: Uint8Array): boolean {
 
 /** Reads a vector file; 'auto' picks binary for .bin files and for content that is not text. */
 export function readVectors(path: string, inputs: number, format: VectorFormat = 'auto'): BitSlices {
-  const buf = readFileOrFail(path, 'vector file');
+  const buf = readFileOrFail(path, 'vector file', LIMITS.fileBytes);
   const fmt = format !== 'auto' ? format : extname(path) === '.bin' || !looksLikeText(buf) ? 'bin' : 'text';
   return fmt === 'bin' ? parseBinaryVectors(buf, inputs, path) : parseTextVectors(buf.toString('utf8'), inputs, path);
 }
