@@ -32,7 +32,10 @@ interface Table {
 const isNumber = (s: string) => s.trim() !== '' && Number.isFinite(Number(s));
 
 function readTable(path: string): Table {
-  const text = readFileOrFail(path, 'CSV file', LIMITS.csvBytes).toString('utf8');
+  return tableOf(readFileOrFail(path, 'CSV file', LIMITS.csvBytes).toString('utf8'), path);
+}
+
+function tableOf(text: string, path: string): Table {
   const lines = text.split(/\r?\n/);
   const first = lines.find((l) => l.trim() !== '' && !l.startsWith('#')) ?? '';
   const delim = first.includes(',') ? ',' : '\t';
@@ -131,9 +134,17 @@ function shuffledSplit(all: Split, features: number, fraction: number, seed: num
 }
 
 export function loadCsv(path: string, o: CsvOptions = {}): Dataset {
-  const train = readTable(path);
+  return csvDataset(readTable(path), o.testFile ? readTable(o.testFile) : null, o);
+}
+
+/** A dataset from CSV text (`source` names it in errors), split by o.testFraction. */
+export function parseCsv(text: string, source: string, o: Omit<CsvOptions, 'testFile'> = {}): Dataset {
+  return csvDataset(tableOf(text, source), null, o);
+}
+
+function csvDataset(train: Table, test: Table | null, o: CsvOptions): Dataset {
+  const path = train.path;
   const labelCol = labelColumn(train, o.label);
-  const test = o.testFile ? readTable(o.testFile) : null;
   if (test && test.rows[0].fields.length !== train.rows[0].fields.length) {
     throw new UserError(`${o.testFile}: has ${test.rows[0].fields.length} columns but ${path} has ${train.rows[0].fields.length}; the test file needs the same columns.`);
   }

@@ -168,13 +168,22 @@ function checkSemantics(net: Netlist, source: string): void {
   }
 }
 
+/** JSON.parse's complaint as one line, with the line and column where the text broke. */
+export function jsonProblem(err: unknown, text: string): string {
+  const msg = (err as Error).message ?? String(err);
+  const at = /at position (\d+)/.exec(msg);
+  const where = at ? ` at line ${text.slice(0, Number(at[1])).split('\n').length}, column ${Number(at[1]) - text.lastIndexOf('\n', Number(at[1]) - 1)}` : '';
+  const what = msg.replace(/, ".*" is not valid JSON$/s, '').replace(/ at position \d+.*$/s, '').replace(/ in JSON$/, '').replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1)).trim();
+  return `${what.slice(0, 80)}${where}`;
+}
+
 /** Parses and validates netlist JSON text. */
 export function parseNetlist(text: string, source = 'netlist'): Netlist {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw new UserError(`${source}: not valid JSON (${(err as Error).message}). Is this an lgn-netlist file?`);
+    throw new UserError(`${source}: not valid JSON (${jsonProblem(err, text)}). Is this an lgn-netlist file?`);
   }
   return validateNetlist(value, source);
 }
