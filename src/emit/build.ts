@@ -306,6 +306,7 @@ export function readBuildManifest(dir: string, top?: string): BuildManifest {
     throw new UserError(`${dir}: no such build folder. Run \`lgnc compile MODEL -o ${dir}\` first.`);
   }
   const found: BuildManifest[] = [];
+  const fileOf = new Map<BuildManifest, string>();
   for (const f of names) {
     if (f.endsWith('.ir.json')) continue;
     let value: unknown;
@@ -314,14 +315,18 @@ export function readBuildManifest(dir: string, top?: string): BuildManifest {
     } catch {
       continue; // not JSON, so not a manifest
     }
-    if (value && typeof value === 'object' && (value as { format?: unknown }).format === 'lgnc-build') found.push(value as BuildManifest);
+    if (value && typeof value === 'object' && (value as { format?: unknown }).format === 'lgnc-build') {
+      found.push(value as BuildManifest);
+      fileOf.set(value as BuildManifest, join(dir, f));
+    }
   }
+  const tops = () => found.map((m) => JSON.stringify(m.top)).join(', ');
   if (found.length === 0) throw new UserError(`${dir}: no build manifest (a *.json with "format": "lgnc-build"). Run \`lgnc compile MODEL -o ${dir}\` first.`);
   const pick = top === undefined ? found : found.filter((m) => m.top === top);
-  if (pick.length === 0) throw new UserError(`${dir}: no build for top ${JSON.stringify(top)}; found: ${found.map((m) => m.top).join(', ')}`);
-  if (pick.length > 1) throw new UserError(`${dir}: holds several builds (${pick.map((m) => m.top).join(', ')}); choose one with --top NAME`);
+  if (pick.length === 0) throw new UserError(`${dir}: no build for top ${JSON.stringify(top)}; found: ${tops()}`);
+  if (pick.length > 1) throw new UserError(`${dir}: holds several builds (${pick.map((m) => JSON.stringify(m.top)).join(', ')}); choose one with --top NAME`);
   const m = pick[0];
-  const file = join(dir, `${typeof m.top === 'string' ? m.top : '<top>'}.json`);
+  const file = fileOf.get(m)!;
   if (m.version !== 1) throw new UserError(`${file}: build manifest version ${JSON.stringify(m.version)} is not supported by lgnc ${LGNC_VERSION}; recompile`);
   return checkBuildManifest<BuildManifest>(m, file);
 }

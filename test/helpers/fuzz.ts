@@ -30,6 +30,8 @@ export interface FuzzOptions<T> {
   timeMs?: number;
   /** Largest single allocation a case may make. */
   maxAllocBytes?: number;
+  /** Refusals may span lines (a message that shows a code example). Default: one line. */
+  multiLine?: boolean;
 }
 
 export class AllocationBound extends Error {}
@@ -48,7 +50,7 @@ export function fuzz<T>(o: FuzzOptions<T>): FuzzReport {
       o.run(input);
       report.valid++;
     } catch (err) {
-      if (err instanceof UserError && err.message.trim() !== '' && !err.message.includes('\n')) {
+      if (err instanceof UserError && err.message.trim() !== '' && (o.multiLine || !err.message.includes('\n'))) {
         report.refused++;
         kinds.add(err.message.slice(0, 60));
       } else if (err instanceof UserError) failure = `refusal without a one-line message: ${JSON.stringify(err.message)}`;
