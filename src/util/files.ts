@@ -342,9 +342,11 @@ function track(path: string): void {
 
 function untrack(path: string): void {
   live.delete(path);
-  // Stop listening on a later turn of the event loop, so a signal that arrived during a
-  // synchronous write is still delivered to onSignal (and not dropped).
-  if (live.size === 0) setImmediate(() => live.size === 0 && stopListening());
+  // Stop listening two turns of the event loop later: a signal that arrived during a
+  // synchronous write is dispatched in the poll phase between them, so it still reaches
+  // onSignal (removed at once, Node would drop it). Listening only around writes keeps
+  // Ctrl-C immediate during long synchronous work such as synthesis.
+  if (live.size === 0) setImmediate(() => setImmediate(() => live.size === 0 && stopListening()));
 }
 
 function stopListening(): void {
