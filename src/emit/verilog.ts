@@ -111,7 +111,8 @@ export function emitVerilog(ir: Ir, opts: VerilogOptions): VerilogResult {
   const bw = new ByteWriter(64 + ir.gates * 40);
   const body = pipelined ? pipelinedBody(ir, opts.pipeline!, live, bw) : combinationalBody(ir, bw);
 
-  for (const h of opts.header(body)) line(h === '' ? '//' : `// ${h}`);
+  // Control characters (a newline in a netlist name or path) would end the comment early.
+  for (const h of opts.header(body)) line(h === '' ? '//' : `// ${h.replace(/[\u0000-\u001f\u007f]/g, '?')}`);
   line('');
   line('`default_nettype none');
   line('');
