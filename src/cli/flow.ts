@@ -87,7 +87,7 @@ export function registerFlow(program: Command): void {
     .option('--vectors <n>', 'random vectors to verify with, besides the test split', (v) => wholeNumberOption('--vectors', v, 0, 'vectors'), 2000)
     .option('--no-dataset', "skip verifying on the model's own dataset test split")
     .option('--dataset-limit <n>', 'verify on at most this many test samples', (v) => wholeNumberOption('--dataset-limit', v, 1, 'samples'))
-    .option('--seed <n>', 'seed for random vectors and placement', num('--seed'))
+    .option('--seed <n>', 'seed for random vectors and placement', (v) => wholeNumberOption('--seed', v, 0, 'seed'))
     .addOption(new Option('--device <device>', 'iCE40 device').choices(DEVICES.map((d) => d.name)).default('hx8k'))
     .option('--package <package>', "package (default: the device's usual one)")
     .addOption(new Option('--board <board>', 'build for a board (UART top, pins, clock)').choices(BOARDS.map((b) => b.name)))

@@ -148,7 +148,7 @@ export function registerTrain(program: Command): void {
     .option('--gumbel <T>', 'softmax16: Gumbel straight-through training at temperature T (hard sampled gates forward, softmax((z+G)/T) backward); freezing uses the noise-free argmax', numArg('--gumbel'))
     .addOption(new Option('--init <name>', `initial parameters: gaussian N(0,1), or residual (start as pass-through of input a) (default ${r.init})`).choices(['gaussian', 'residual']))
     .option('--connect <kind>', `connections: random, unique (every input used evenly), or topk:K (learnable: each input mixes K candidates, frozen to the best) (default ${r.connect})`)
-    .option('--seed <n>', `random seed: connections, init, shuffling (default ${r.seed})`, intArg('--seed', 0))
+    .option('--seed <n>', `random seed: connections, init, shuffling (default ${r.seed})`, intArg('--seed', 0, 'seed'))
     .option('--threads <n>', 'worker threads (default: min(2, cores)); same seed + threads → same netlist', intArg('--threads', 1, 'threads'))
     .option('--checkpoint <file>', 'write a checkpoint after every epoch (atomically)')
     .option('--resume', 'continue from --checkpoint if it exists (its settings win, except --epochs and --threads)')

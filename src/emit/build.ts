@@ -19,7 +19,7 @@ import { optimize, type PassRun } from '../ir/passes/index.js';
 import { UserError } from '../util/errors.js';
 import { readFileOrFail, writeFilesAtomic } from '../util/files.js';
 import { LGNC_VERSION } from '../util/version.js';
-import { LIMITS } from '../netlist/limits.js';
+import { LIMITS, overLimit } from '../netlist/limits.js';
 import { ByteWriter } from './bytes.js';
 import { checkBuildManifest } from './manifest.js';
 import { estimateLut4 } from './lut-estimate.js';
@@ -220,6 +220,7 @@ export function compileToDir(netlistPath: string, outDir: string, opts: CompileO
     throw new UserError(`--pipeline ${pipeline}: must be a whole number of gate levels per stage, 1 or more`);
   }
   const top = opts.top ?? verilogIdentifier(net.name);
+  if (top.length > LIMITS.nameLength) throw new UserError(`--top: a module name of ${top.length} characters is ${overLimit('nameLength')}; choose a shorter one`);
   if (!isVerilogIdentifier(top)) {
     throw new UserError(`--top ${JSON.stringify(top)}: not a legal Verilog module name; use letters, digits and _ (not starting with a digit), e.g. --top ${verilogIdentifier(top)}`);
   }
@@ -320,11 +321,11 @@ export function readBuildManifest(dir: string, top?: string): BuildManifest {
       fileOf.set(value as BuildManifest, join(dir, f));
     }
   }
-  const tops = () => found.map((m) => JSON.stringify(m.top)).join(', ');
+  const tops = () => found.map((m) => String(m.top)).join(', ');
   if (found.length === 0) throw new UserError(`${dir}: no build manifest (a *.json with "format": "lgnc-build"). Run \`lgnc compile MODEL -o ${dir}\` first.`);
   const pick = top === undefined ? found : found.filter((m) => m.top === top);
   if (pick.length === 0) throw new UserError(`${dir}: no build for top ${JSON.stringify(top)}; found: ${tops()}`);
-  if (pick.length > 1) throw new UserError(`${dir}: holds several builds (${pick.map((m) => JSON.stringify(m.top)).join(', ')}); choose one with --top NAME`);
+  if (pick.length > 1) throw new UserError(`${dir}: holds several builds (${pick.map((m) => String(m.top)).join(', ')}); choose one with --top NAME`);
   const m = pick[0];
   const file = fileOf.get(m)!;
   if (m.version !== 1) throw new UserError(`${file}: build manifest version ${JSON.stringify(m.version)} is not supported by lgnc ${LGNC_VERSION}; recompile`);

@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { coreInterface, readBuildManifest, type BuildManifest } from '../emit/build.js';
 import { CheckFailed, UserError } from '../util/errors.js';
+import { LIMITS } from '../netlist/limits.js';
 import { readFileOrFail, writeFileAtomic } from '../util/files.js';
 import { LGNC_VERSION } from '../util/version.js';
 import { findBoard, type Board } from './boards.js';
@@ -170,7 +171,7 @@ function checkOptions(o: SynthOptions): void {
   positive(o.maxLcs, '--max-lcs', true);
   positive(o.minFmax, '--min-fmax', false);
   positive(o.shellWidth, '--shell-width', true);
-  if (o.seed !== undefined && !(Number.isInteger(o.seed) && o.seed >= 0)) throw new UserError(`--seed ${o.seed}: must be a whole number ≥ 0`);
+  if (o.seed !== undefined && !(Number.isInteger(o.seed) && o.seed >= 0 && o.seed <= LIMITS.seed)) throw new UserError(`--seed ${o.seed}: must be a whole number from 0 to ${LIMITS.seed} (nextpnr's seed is a C int)`);
   if (o.shell !== undefined && o.shell !== 'serial' && o.shell !== 'none') throw new UserError(`--shell ${o.shell}: must be serial or none`);
 }
 

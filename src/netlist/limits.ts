@@ -41,6 +41,8 @@ export const LIMITS = {
   threads: 256,
   /** Training: candidates per gate input (--connect topk:K). */
   topk: 256,
+  /** Random seeds (--seed; nextpnr's is a C int). */
+  seed: 2 ** 31 - 1,
 } as const;
 
 export type LimitName = keyof typeof LIMITS;
@@ -50,7 +52,7 @@ const UNITS: Record<LimitName, string> = {
   inputs: 'input bits', nameLength: 'characters', layers: 'layers', layerWidth: 'gates per layer', gates: 'gates in all',
   classes: 'classes', features: 'features', thresholdsPerFeature: 'thresholds per feature',
   vectors: 'vectors', vectorBits: 'input bits × vectors', samples: 'samples', fileBytes: 'bytes',
-  csvBytes: 'bytes', batch: 'samples per step', epochs: 'epochs', threads: 'threads', topk: 'candidates',
+  csvBytes: 'bytes', batch: 'samples per step', epochs: 'epochs', threads: 'threads', topk: 'candidates', seed: 'for a seed',
 };
 
 /** "more than lgnc's limit of 1,048,576 input bits (see "Limits" in the README)". */

@@ -19,6 +19,7 @@ import { UserError } from './errors.js';
 
 /** Reads a file or throws a UserError that names it (missing, a folder, a device, too large, unreadable). */
 export function readFileOrFail(path: string, what = 'file', maxBytes = 2 ** 31 - 1): Buffer {
+  if (path === '') throw new UserError(`the ${what} name is empty. Give a path.`);
   let fd: number;
   try {
     const st = statSync(path);
