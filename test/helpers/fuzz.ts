@@ -3,8 +3,11 @@
 // UserError with a message — any other exception is a crash; a case slower than the time
 // bound is a hang; a typed array or Array larger than the allocation bound is refused while a
 // case runs (the readers' inputs are kilobytes, so anything that big was sized by a hostile
-// field). Failures carry the case number and input, so a failing case replays alone.
+// field). Failures carry the case number and input, so a failing case replays alone. A
+// watchdog thread bounds a real hang too: a case stuck for HANG_MS kills the test process
+// with a message naming the case (a synchronous loop cannot be interrupted otherwise).
 
+import { Worker } from 'node:worker_threads';
 import { mulberry32 } from '../../src/netlist/vectors.js';
 import { UserError } from '../../src/util/errors.js';
 
@@ -30,19 +33,48 @@ export interface FuzzOptions<T> {
   timeMs?: number;
   /** Largest single allocation a case may make. */
   maxAllocBytes?: number;
+  /** A case running this long is a hang: the watchdog kills the process (default 60 s). */
+  hangMs?: number;
   /** Refusals may span lines (a message that shows a code example). Default: one line. */
   multiLine?: boolean;
 }
 
 export class AllocationBound extends Error {}
 
+const HANG_MS = 60_000;
+
+const WATCHDOG = `
+const { workerData } = require('node:worker_threads');
+const beat = new Int32Array(workerData.sab);
+let last = -1, since = Date.now();
+setInterval(() => {
+  const now = Atomics.load(beat, 0);
+  if (now !== last) { last = now; since = Date.now(); return; }
+  if (Date.now() - since > workerData.ms) {
+    process.stderr.write('fuzz watchdog: seed ' + workerData.seed + ' case ' + Atomics.load(beat, 1) + ' has run for over ' + workerData.ms + ' ms: a hang; killing the test process\\n');
+    process.kill(process.pid, 'SIGKILL');
+  }
+}, 250);
+`;
+
+/** A thread that kills the process when the heartbeat stops while a case runs; returns [beat, stop]. */
+function watchdog(seed: number, ms: number): [(i: number) => void, () => void] {
+  const sab = new SharedArrayBuffer(8);
+  const beat = new Int32Array(sab);
+  const w = new Worker(WATCHDOG, { eval: true, workerData: { sab, ms, seed } });
+  w.unref();
+  return [(i) => { Atomics.add(beat, 0, 1); Atomics.store(beat, 1, i); }, () => void w.terminate()];
+}
+
 export function fuzz<T>(o: FuzzOptions<T>): FuzzReport {
   const rand = mulberry32(o.seed);
+  const [beat, stopWatchdog] = watchdog(o.seed, o.hangMs ?? HANG_MS);
   const report: FuzzReport = { cases: 0, valid: 0, refused: 0, kinds: 0, slowestMs: 0, failures: [] };
   const kinds = new Set<string>();
   const timeMs = o.timeMs ?? 2000;
   for (let i = 0; i < o.cases; i++) {
     const input = o.make(rand, i);
+    beat(i);
     const restore = guardAllocations(o.maxAllocBytes ?? 64 << 20);
     const t0 = performance.now();
     let failure: string | null = null;
@@ -64,6 +96,7 @@ export function fuzz<T>(o: FuzzOptions<T>): FuzzReport {
     if (failure) report.failures.push(`seed ${o.seed} case ${i}: ${failure}\n  input: ${o.show(input).slice(0, 400)}`);
     report.cases++;
   }
+  stopWatchdog();
   report.kinds = kinds.size;
   return report;
 }
