@@ -108,6 +108,7 @@ function limitOf(path: string, data: unknown): string {
 
 /** Checks a parsed value against the format; returns it typed or throws NetlistError. */
 export function validateNetlist(value: unknown, source = 'netlist'): Netlist {
+  refuseHugeNetworks(value, source);
   const validate = validator();
   if (!validate(value)) {
     const err = validate.errors![0];
@@ -118,13 +119,19 @@ export function validateNetlist(value: unknown, source = 'netlist'): Netlist {
   return net;
 }
 
+/** The total gate count, refused before the schema walks millions of entries for nothing. */
+function refuseHugeNetworks(value: unknown, source: string): void {
+  const layers = (value as { layers?: unknown } | null)?.layers;
+  if (!Array.isArray(layers)) return;
+  let total = 0;
+  for (const l of layers) total += Array.isArray((l as { op?: unknown } | null)?.op) ? (l as { op: unknown[] }).op.length : 0;
+  if (total > LIMITS.gates) throw new NetlistError(source, '/layers', `${total.toLocaleString('en-US')} gates is ${overLimit('gates')}`);
+}
+
 function checkSemantics(net: Netlist, source: string): void {
   const fail = (path: string, problem: string): never => {
     throw new NetlistError(source, path, problem);
   };
-  // Sizes first, before any loop or allocation that depends on them.
-  const total = net.layers.reduce((n, l) => n + l.op.length, 0);
-  if (total > LIMITS.gates) fail('/layers', `${total.toLocaleString('en-US')} gates is ${overLimit('gates')}`);
   let prevWidth = net.inputs;
   let gates = 0;
   net.layers.forEach((layer, l) => {

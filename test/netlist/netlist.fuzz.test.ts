@@ -76,15 +76,16 @@ describe('netlist loader fuzzing', () => {
     expect(refused({ ...base, output: { kind: 'groupsum', classes: LIMITS.classes + 1 } })).toMatch(/\/output\/classes: .*limit of 65,536 classes/);
     expect(refused({ ...base, layers: Array(LIMITS.layers + 1).fill(base.layers[0]) })).toMatch(/1,025 layers is more than lgnc's limit of 1,024/);
     expect(refused({ ...base, name: 'n'.repeat(LIMITS.nameLength + 1) })).toMatch(/\/name: .*257 characters.*limit of 256/);
+    // Wide layers, validated in place (one shared array, so the test stays fast); the total is
+    // refused before the schema walks the entries at all.
     const wide = Array(LIMITS.layerWidth + 1).fill(0);
-    expect(refused({ ...base, layers: [{ a: wide, b: wide, op: wide }] })).toMatch(/\/layers\/0\/a: .*4,194,305.*limit of 4,194,304 gates per layer/);
-    // The total is checked before any per-gate loop (one shared array: built once, validated in place).
-    const full = Array(LIMITS.layerWidth).fill(0);
+    expect(() => validateNetlist({ ...base, layers: [{ a: wide, b: wide, op: wide }] }, 'big.json')).toThrow(/big\.json: \/layers\/0\/a: .*4,194,305.*limit of 4,194,304 gates per layer/);
+    const full = wide.slice(1);
     const layer = { a: full, b: full, op: full };
     const t0 = performance.now();
     expect(() => validateNetlist({ ...base, layers: [layer, layer, layer, layer, { a: [0, 1], b: [1, 0], op: [6, 9] }] }, 'big.json'))
       .toThrow(/\/layers: 16,777,218 gates is more than lgnc's limit of 16,777,216 gates in all/);
-    expect(performance.now() - t0).toBeLessThan(20_000);
+    expect(performance.now() - t0).toBeLessThan(100);
     expect(refused({ ...base, encoding: { kind: 'thresholds', features: 1, thresholds: [Array.from({ length: LIMITS.thresholdsPerFeature + 1 }, (_, i) => i)] } })).toMatch(/thresholds\/0: .*limit of 1,024 thresholds per feature/);
     const atLimit = parseNetlist(JSON.stringify({ ...base, inputs: LIMITS.inputs }), 'ok.json');
     expect(summarize(atLimit).unusedInputs).toBe(LIMITS.inputs - 2);
