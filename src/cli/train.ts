@@ -6,12 +6,15 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { saveNetlist, gateCount } from '../netlist/netlist.js';
 import { train, defaultRecipe, type ProgressEvent, type TrainOptions } from '../train/index.js';
-import { checkLimit, wholeNumberOption, type LimitName } from '../netlist/limits.js';
+import { checkLimit, type LimitName } from '../netlist/limits.js';
 import { checkOutputPath } from '../util/files.js';
 import { printJson } from './output.js';
 
 function intArg(name: string, min: number, limit?: LimitName) {
-  return (v: string) => wholeNumberOption(name, v, min, limit);
+  return (v: string) => {
+    if (!/^\d+$/.test(v.trim()) || Number(v) < min) throw new InvalidArgumentError(`${name} must be a whole number >= ${min}.`);
+    return limit ? checkLimit(Number(v), limit, name) : Number(v);
+  };
 }
 
 function numArg(name: string) {

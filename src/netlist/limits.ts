@@ -38,9 +38,9 @@ export const LIMITS = {
   /** Training: passes over the data (--epochs). */
   epochs: 1_000_000,
   /** Training: worker threads (--threads). */
-  threads: 256,
+  threads: 64,
   /** Training: candidates per gate input (--connect topk:K). */
-  topk: 256,
+  topk: 64,
   /** Random seeds (--seed; nextpnr's is a C int). */
   seed: 2 ** 31 - 1,
 } as const;
@@ -74,7 +74,7 @@ export function wholeNumberOption(flag: string, value: string, min: number, limi
   const v = value.trim();
   const n = Number(v);
   if (!/^\d+$/.test(v) || !Number.isSafeInteger(n) || n < min) {
-    throw new UserError(`${flag} ${JSON.stringify(value)}: must be a whole number >= ${min}${limit ? ` and <= ${LIMITS[limit].toLocaleString('en-US')}` : ''}`);
+    throw new UserError(`${flag} ${/^\S+$/.test(value) ? value : JSON.stringify(value)}: must be a whole number >= ${min}${limit ? ` and <= ${LIMITS[limit].toLocaleString('en-US')}` : ''}`);
   }
   return limit ? checkLimit(n, limit, flag) : n;
 }

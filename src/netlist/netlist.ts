@@ -132,6 +132,18 @@ function checkSemantics(net: Netlist, source: string): void {
   const fail = (path: string, problem: string): never => {
     throw new NetlistError(source, path, problem);
   };
+  // The schema states these limits too; checked again here so they hold whatever the schema.
+  const limit = (path: string, n: number, max: number, data: unknown) => {
+    if (n > max) fail(path, `${limitOf(path, data)}. Is the file damaged?`);
+  };
+  limit('/inputs', net.inputs, LIMITS.inputs, net.inputs);
+  limit('/layers', net.layers.length, LIMITS.layers, net.layers.length);
+  net.layers.forEach((l, i) => limit(`/layers/${i}/op`, l.op.length, LIMITS.layerWidth, l.op));
+  limit('/output/classes', net.output.classes, LIMITS.classes, net.output.classes);
+  if (net.encoding) {
+    limit('/encoding/features', net.encoding.features, LIMITS.features, net.encoding.features);
+    net.encoding.thresholds.forEach((t, f) => limit(`/encoding/thresholds/${f}`, t.length, LIMITS.thresholdsPerFeature, t));
+  }
   let prevWidth = net.inputs;
   let gates = 0;
   net.layers.forEach((layer, l) => {
