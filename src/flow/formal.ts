@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compileToDir } from '../emit/build.js';
 import { gateCount, type Netlist } from '../netlist/netlist.js';
-import { makeTempFolder } from '../util/files.js';
+import { LIMITS } from '../netlist/limits.js';
+import { makeTempFolder, readFileOrFail } from '../util/files.js';
 import { runYosysScript, YosysFailed } from './postsynth.js';
 
 export const FORMAL_MAX_GATES = 2000;
@@ -67,7 +68,7 @@ export async function formalCheck(modelPath: string, net: Netlist, o: { maxGates
     o.log?.(`yosys: proving ${opt.top} equal to the unoptimized design (${gates} gates)`);
     const files = {
       'ref.v': readFileSync(join(dir, 'ref', `${REF}.v`), 'utf8'),
-      'opt.v': readFileSync(opt.path, 'utf8'),
+      'opt.v': readFileOrFail(opt.path, 'core Verilog', LIMITS.fileBytes).toString('utf8'),
     };
     try {
       await runYosysScript(proofScript(opt.top), files, 'the equivalence proof', false);

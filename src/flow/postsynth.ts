@@ -12,7 +12,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { UserError } from '../util/errors.js';
-import { writeFileAtomic } from '../util/files.js';
+import { LIMITS } from '../netlist/limits.js';
+import { readFileOrFail, writeFileAtomic } from '../util/files.js';
 import { lgncCacheDir } from './verilator.js';
 
 export type PostSynthTarget = 'ice40' | 'generic';
@@ -64,7 +65,7 @@ function asText(v: unknown): string {
 export async function synthesizeForSimulation(verilogPath: string, top: string, target: PostSynthTarget): Promise<{ sources: string[]; cached: boolean }> {
   if (!POST_SYNTH_TARGETS.includes(target)) throw new UserError(`--post-synth ${target}: use one of ${POST_SYNTH_TARGETS.join(', ')}`);
   const { version } = await import('@yowasp/yosys');
-  const core = readFileSync(verilogPath, 'utf8');
+  const core = readFileOrFail(verilogPath, 'core Verilog', LIMITS.fileBytes).toString('utf8');
   const hash = createHash('sha256').update(JSON.stringify({ version, target, top, recipe: 2 })).update(core).digest('hex').slice(0, 24);
   const out = join(lgncCacheDir(), 'postsynth', hash, `${top}.synth.v`);
   const cells = join(dirname(out), 'cells.v');

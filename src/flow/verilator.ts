@@ -17,7 +17,8 @@ import { tmpdir } from 'node:os';
 import { basename, delimiter, join } from 'node:path';
 import type { CoreInterface } from '../emit/build.js';
 import { UserError } from '../util/errors.js';
-import { makeTempFolder } from '../util/files.js';
+import { LIMITS } from '../netlist/limits.js';
+import { makeTempFolder, readFileOrFail } from '../util/files.js';
 
 export interface Simulator {
   exe: string;
@@ -137,15 +138,16 @@ export function buildSimulator(sources: string[], shape: CoreInterface, opts: Bu
   const harness = harnessSource(shape);
   const h = createHash('sha256');
   // The latency is a run-time argument: a wrong latency does not need another build.
-  const bytes = sources.reduce((n, src) => n + (existsSync(src) ? statSync(src).size : 0), 0);
+  // Each source is read once, through the checked reader (a folder or a device is refused).
+  const texts = sources.map((src) => readFileOrFail(src, 'Verilog file', LIMITS.fileBytes));
+  const bytes = texts.reduce((n, t) => n + t.length, 0);
   const opt = opts.opt ?? (bytes <= SMALL_DESIGN_BYTES ? 'Os' : 'O0');
   h.update(JSON.stringify({ version, flags: VERILATOR_FLAGS, opt, shape: { ...shape, latency: shape.pipelined ? 'run-time' : null } }));
   h.update(harness);
-  for (const src of sources) {
-    if (!existsSync(src)) throw new UserError(`${src}: no such Verilog file.`);
+  sources.forEach((src, i) => {
     h.update(`\0${basename(src)}\0`);
-    h.update(readFileSync(src));
-  }
+    h.update(texts[i]);
+  });
   const hash = h.digest('hex').slice(0, 24);
   const root = join(lgncCacheDir(), 'verilator');
   const dir = join(root, hash);
@@ -159,7 +161,7 @@ export function buildSimulator(sources: string[], shape: CoreInterface, opts: Bu
     // Sources are copied in, so the cached folder is self-contained and names are stable.
     const copied = sources.map((src, i) => {
       const p = join(tmp, `${String(i).padStart(2, '0')}_${basename(src)}`);
-      writeFileSync(p, readFileSync(src));
+      writeFileSync(p, texts[i]);
       return p;
     });
     writeFileSync(join(tmp, 'harness.cpp'), harness);

@@ -3,7 +3,7 @@
 // the fix — quickly (before any tool runs), without a stack trace, and without leaving any file
 // behind (each case runs in its own folder with TMPDIR and LGNC_CACHE_DIR inside it).
 
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -53,6 +53,8 @@ const CASES: Case[] = [
   { name: 'verify: a manifest whose top leaves the folder', args: ['verify', '--build', 'build'], files: {}, setup: (d) => buildWithManifest(d, { top: '../../x', verilog: '../../x.v' }), message: /build\/xor_\.json: \/top: must match pattern .*recompile with `lgnc compile MODEL -o DIR`/ },
   { name: 'verify: a manifest with a string for inputs', args: ['verify', '--build', 'build'], files: {}, setup: (d) => buildWithManifest(d, { inputs: 'many' }), message: /build\/xor_\.json: \/inputs: must be integer/ },
   { name: 'verify: LGNC_CACHE_DIR in /proc', args: ['verify', 'm.json'], files: { 'm.json': model({}) }, env: { LGNC_CACHE_DIR: '/proc/lgnc-cache' }, message: /\/proc\/lgnc-cache\/verilator: cannot write the simulator cache folder \(set LGNC_CACHE_DIR to change it\) there: \/proc is on proc|verilator.*(install|not found)/ },
+  { name: 'verify: the core Verilog is a folder', args: ['verify', '--build', 'build'], files: {}, setup: (d) => { buildWithManifest(d, {}); rmSync(join(d, 'build', 'xor_.v')); mkdirSync(join(d, 'build', 'xor_.v')); }, message: /build\/xor_\.v: is a folder, expected a Verilog file|verilator.*(install|not found)/ },
+  { name: 'verify: the core Verilog is /dev/zero (hung)', args: ['verify', '--build', 'build'], files: {}, setup: (d) => { buildWithManifest(d, {}); rmSync(join(d, 'build', 'xor_.v')); symlinkSync('/dev/zero', join(d, 'build', 'xor_.v')); }, message: /build\/xor_\.v: is a device or socket, not a Verilog file|verilator.*(install|not found)/ },
   // synth
   { name: 'synth: a damaged manifest (before Yosys runs)', args: ['synth', 'build'], files: {}, setup: (d) => buildWithManifest(d, { scoreWidth: 40 }), message: /build\/xor_\.json: \/scoreWidth: must be <= 32/ },
   { name: 'synth: the build folder is a file', args: ['synth', 'afile'], files: { afile: 'x' }, message: /afile: the build folder is a file, not a folder/ },
