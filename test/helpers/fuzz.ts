@@ -29,7 +29,7 @@ export interface FuzzOptions<T> {
   make: (rand: Rand, i: number) => T;
   run: (input: T) => void;
   show: (input: T) => string;
-  /** Per-case time bound in milliseconds (generous: the machine is shared). */
+  /** Per-case time bound in milliseconds (default 5 s: generous, the machine is shared). */
   timeMs?: number;
   /** Largest single allocation a case may make. */
   maxAllocBytes?: number;
@@ -71,7 +71,7 @@ export function fuzz<T>(o: FuzzOptions<T>): FuzzReport {
   const [beat, stopWatchdog] = watchdog(o.seed, o.hangMs ?? HANG_MS);
   const report: FuzzReport = { cases: 0, valid: 0, refused: 0, kinds: 0, slowestMs: 0, failures: [] };
   const kinds = new Set<string>();
-  const timeMs = o.timeMs ?? 2000;
+  const timeMs = o.timeMs ?? 5000;
   for (let i = 0; i < o.cases; i++) {
     const input = o.make(rand, i);
     beat(i);
