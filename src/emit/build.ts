@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { evaluateNetlist } from '../netlist/evaluate.js';
-import { gateCount, parseNetlist, type Netlist } from '../netlist/netlist.js';
+import { gateCount, outputsPerClass, parseNetlist, type AnyNetlist } from '../netlist/netlist.js';
 import { randomVectors } from '../netlist/vectors.js';
 import { evaluateIr } from '../ir/evaluate.js';
 import { irFromNetlist } from '../ir/from-netlist.js';
@@ -130,7 +130,7 @@ function gatesByRegion(ir: Ir): CompileStats['gatesByRegion'] {
 }
 
 /** Checks the lowered IR against the reference evaluator; a mismatch is a compiler bug. */
-export function selfCheck(net: Netlist, ir: Ir, vectors = 256, seed = 0x1c0ffee): void {
+export function selfCheck(net: AnyNetlist, ir: Ir, vectors = 256, seed = 0x1c0ffee): void {
   const x = randomVectors(net.inputs, vectors, seed);
   const want = evaluateNetlist(net, x);
   const got = evaluateIr(ir, x);
@@ -249,7 +249,7 @@ export function compileToDir(netlistPath: string, outDir: string, opts: CompileO
   };
   lap('stats');
 
-  const M = net.layers[net.layers.length - 1].op.length / net.output.classes;
+  const M = outputsPerClass(net);
   const manifest: BuildManifest = {
     format: 'lgnc-build',
     version: 1,
