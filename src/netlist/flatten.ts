@@ -7,10 +7,11 @@
 //   conv: level by level; within a level, gate g of kernel k at (y, x) is gate
 //         ((k·H' + y)·W' + x)·n + g (n gates per level), so the root level is the conv's
 //         output in channel-major order;
-//   orpool: level by level; within a level, windows in channel-major order, each window's
-//         in-range inputs OR-ed pairwise in row-major order (an odd one carried to the next
-//         level); the last level holds every window's result (a lone input through an A gate,
-//         a window entirely in the padding as a FALSE gate);
+//   orpool: level by level; within a level, windows in channel-major order; a window's
+//         in-range inputs (row-major) are OR-ed in pairs from the front, only as many pairs
+//         as the levels left need, the rest carried; the last level holds every window's
+//         result (the OR of its last two, a lone input through an A gate, a window entirely in
+//         the padding as a FALSE gate) — n − 1 gates for n ≥ 2 inputs;
 //   flatten: no gates, except as the last layer: one A (pass-through) gate per signal.
 // A leaf in the padding is the constant 0, folded into the truth table of the gate reading it.
 // Guarantees: the result predicts exactly what the source predicts (same scores, same class,
@@ -191,11 +192,14 @@ function unrollPool(layer: OrPoolLayer, prev: number[], f: FlatBuilder): number[
   }
   for (let lv = 0; lv < levels - 1; lv++) {
     f.layer();
+    // Pair only as many as the levels left need, so the root level ORs the last two.
+    const room = 2 ** (levels - 1 - lv);
     for (let w = 0; w < items.length; w++) {
       const it = items[w];
+      const pairs = Math.max(0, it.length - room);
       const next: number[] = [];
-      for (let i = 0; i + 1 < it.length; i += 2) next.push(f.gate(OP_OR, it[i], it[i + 1]));
-      if (it.length % 2) next.push(it[it.length - 1]);
+      for (let i = 0; i < pairs; i++) next.push(f.gate(OP_OR, it[2 * i], it[2 * i + 1]));
+      for (let i = 2 * pairs; i < it.length; i++) next.push(it[i]);
       items[w] = next;
     }
   }
