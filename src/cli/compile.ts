@@ -62,7 +62,7 @@ function printReport(m: BuildManifest, dir: string, ms: number): void {
   const out = process.stdout;
   out.write(`${m.model}: compiled to module ${m.top} in ${(ms / 1000).toFixed(2)} s\n\n`);
   out.write(keyValues([
-    ['gates', `${fmt(s.netlistGates)} in the netlist → ${fmt(s.networkGates)} network gates${m.optimized ? '' : ' (--no-opt)'}`],
+    ['gates', `${fmt(s.netlistGates)} in the netlist${s.netlistStoredGates !== s.netlistGates ? ` (${fmt(s.netlistStoredGates)} stored, conv trees unrolled at every position)` : ''} → ${fmt(s.networkGates)} network gates${m.optimized ? '' : ' (--no-opt)'}`],
     ['design', `${fmt(s.gates)} gates: network ${fmt(s.gatesByRegion.network)}, popcount ${fmt(s.gatesByRegion.popcount)}, argmax ${fmt(s.gatesByRegion.argmax)}`],
     ['removed', m.optimized ? `${pct(s.netlistGates - s.networkGates, s.netlistGates)} of the netlist gates` : 'nothing (--no-opt)'],
     ['levels', s.levels],

@@ -53,7 +53,7 @@ export function flowReportData(r: FlowResult, net: AnyNetlist, buildDir: string)
     title: `lgnc report — ${net.name}`,
     subtitle: [
       typeof net.meta?.dataset === 'string' ? `trained on ${net.meta.dataset}` : 'netlist',
-      `${net.layers.length} layers, ${int(m.stats.netlistGates)} gates, ${m.classes} classes`,
+      `${net.layers.length} layers, ${int(m.stats.netlistGates)} gates${m.stats.netlistStoredGates !== undefined && m.stats.netlistStoredGates !== m.stats.netlistGates ? ` (${int(m.stats.netlistStoredGates)} stored)` : ''}, ${m.classes} classes`,
       s ? `synthesized for iCE40 ${s.device.name.toUpperCase()} (${s.device.package})` : 'not synthesized',
     ].join(' · '),
     cards,
