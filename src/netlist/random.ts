@@ -73,13 +73,7 @@ export function randomConvNetlist(o: RandomConvOptions): NetlistV2 {
     const padding = pick(2);
     const rh = Math.min(between(1, 3), shape[1] + 2 * padding);
     const rw = Math.min(between(1, 3), shape[2] + 2 * padding);
-    const depth = between(1, 3);
-    const kernels = between(1, 3);
-    const conv: ConvLayer = {
-      kind: 'conv', input: shape, receptiveField: [rh, rw], stride: between(1, 2), padding, kernels, depth,
-      leaves: Array.from({ length: kernels }, () => Array.from({ length: 2 ** depth }, (): [number, number, number] => [pick(shape[0]), pick(rh), pick(rw)])),
-      op: Array.from({ length: kernels }, () => Array.from({ length: 2 ** depth - 1 }, () => pick(16))),
-    };
+    const conv = randomConv(shape, [rh, rw], between(1, 2), padding, between(1, 3), between(1, 3), pick);
     layers.push(conv);
     shape = convOutputShape(conv);
     if (shape[1] >= 2 && shape[2] >= 2 && rand() < 0.6) {
@@ -100,6 +94,48 @@ export function randomConvNetlist(o: RandomConvOptions): NetlistV2 {
   const total = layerWidths(inputs, layers).reduce((s, w) => s + w, inputs);
   layers.push(randomGates(classes * between(1, 4), total, pick, 'all'));
   return convNet(o, inputs, layers, classes, rand);
+}
+
+/** A conv layer with leaves drawn anywhere in the receptive field and ops from all 16. */
+function randomConv(input: Shape, field: [number, number], stride: number, padding: number, kernels: number, depth: number, pick: (n: number) => number): ConvLayer {
+  return {
+    kind: 'conv', input, receptiveField: field, stride, padding, kernels, depth,
+    leaves: Array.from({ length: kernels }, () => Array.from({ length: 2 ** depth }, (): [number, number, number] => [pick(input[0]), pick(field[0]), pick(field[1])])),
+    op: Array.from({ length: kernels }, () => Array.from({ length: 2 ** depth - 1 }, () => pick(16))),
+  };
+}
+
+/**
+ * A random network of the LogicTreeNet MNIST architecture (torchlogix's ClgnMnist, k = 16 is
+ * "small"): conv 5×5 (k kernels, depth 3) → OR pool 2 → conv 3×3 (3k) → OR pool 2, pad 1 →
+ * conv 3×3 (9k) → OR pool 2, pad 1 → flatten → gates 1280k → 640k → 320k → Group-Sum over 10.
+ * For benchmarks: the sizes of a real conv model, with random leaves, ops and connections.
+ */
+export function randomClgnMnist(o: { seed: number; k: number; name?: string }): NetlistV2 {
+  const rand = mulberry32(o.seed);
+  const pick = (n: number) => Math.floor(rand() * n);
+  const { k } = o;
+  const layers: LayerV2[] = [];
+  let shape: Shape = [1, 28, 28];
+  const stage = (kernels: number, field: number, poolPadding: number) => {
+    const conv = randomConv(shape, [field, field], 1, 0, kernels, 3, pick);
+    const pool: OrPoolLayer = { kind: 'orpool', input: convOutputShape(conv), size: 2, stride: 2, padding: poolPadding };
+    layers.push(conv, pool);
+    shape = poolOutputShape(pool);
+  };
+  stage(k, 5, 0);
+  stage(3 * k, 3, 1);
+  stage(9 * k, 3, 1);
+  layers.push({ kind: 'flatten' });
+  let prev = shapeSize(shape);
+  for (const n of [1280 * k, 640 * k, 320 * k]) {
+    layers.push(randomGates(n, prev, pick, 'previous'));
+    prev = n;
+  }
+  return {
+    format: 'lgn-netlist', version: 2, name: o.name ?? `random_clgn_mnist_k${k}`, inputs: 784, layers,
+    output: { kind: 'groupsum', classes: 10, tau: 6.5 }, meta: { generator: 'lgnc random clgn-mnist', seed: o.seed, k },
+  };
 }
 
 function randomGates(n: number, range: number, pick: (n: number) => number, from: 'previous' | 'all'): GateLayer {
