@@ -73,7 +73,9 @@ export function randomConvNetlist(o: RandomConvOptions): NetlistV2 {
     const padding = pick(2);
     const rh = Math.min(between(1, 3), shape[1] + 2 * padding);
     const rw = Math.min(between(1, 3), shape[2] + 2 * padding);
-    const conv = randomConv(shape, [rh, rw], between(1, 2), padding, between(1, 3), between(1, 3), pick);
+    const depth = between(1, 3);
+    const kernels = between(1, 3);
+    const conv = randomConv(shape, [rh, rw], between(1, 2), padding, kernels, depth, pick);
     layers.push(conv);
     shape = convOutputShape(conv);
     if (shape[1] >= 2 && shape[2] >= 2 && rand() < 0.6) {
