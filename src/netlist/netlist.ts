@@ -147,7 +147,7 @@ function schemaHint(err: ErrorObject): string {
     case 'maxItems':
       if (err.instancePath === '/layers') return 'the network needs at least one layer of gates';
       if (/\/leaves\/\d+\/\d+$/.test(err.instancePath)) return 'a leaf is [channel, dy, dx]: three integers';
-      if (/\/(input)$/.test(err.instancePath)) return 'a shape is [channels, height, width]: three integers';
+      if (/\/input$/.test(err.instancePath)) return 'a shape is [channels, height, width]: three integers';
       if (/\/receptiveField$/.test(err.instancePath)) return 'the receptive field is [height, width]: two integers';
       return `${err.message}`;
     case 'maximum':
