@@ -276,6 +276,43 @@ describe('lgnc import: torchlogix checkpoints', () => {
     })).toMatch(/model\.6: neuron 0 input 0 is index 500, out of range/);
   });
 
+  it('random damage to arch and tensors gives a netlist or a UserError, never another exception', () => {
+    const rand = mulberry32(77);
+    const pick = <T,>(xs: T[]): T => xs[Math.floor(rand() * xs.length)];
+    const values: Py[] = [0, 1, 2, 3, 7, 100, -1, 'x', null, [1, 2], [3], new Float(0.5), true];
+    let errors = 0;
+    for (let t = 0; t < 150; t++) {
+      const m = makeModel(pick(['raw', 'warp', 'light'] as Param[]), 5);
+      for (let k = 0; k < 1 + Math.floor(rand() * 3); k++) {
+        if (rand() < 0.5) {
+          const e = pick(m.arch) as { [k: string]: Py };
+          const key = pick(Object.keys(e));
+          e[key] = pick(values);
+        } else {
+          const key = pick(Object.keys(m.sd));
+          const tensor = m.sd[key] as Tensor;
+          if (rand() < 0.3) delete m.sd[key];
+          else if (rand() < 0.5) {
+            const shape = tensor.shape.slice();
+            shape[Math.floor(rand() * shape.length)] = 1 + Math.floor(rand() * 4);
+            m.sd[key] = new Tensor(tensor.dtype, shape, Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => Math.floor(rand() * 9)));
+          } else {
+            const d = Array.from(tensor.data);
+            d[Math.floor(rand() * d.length)] = pick([0, 1e9, -3, 7]);
+            m.sd[key] = new Tensor(tensor.dtype, tensor.shape, d);
+          }
+        }
+      }
+      try {
+        importCheckpoint(torchSave({ model: m.sd, arch: m.arch }), 'f.pt', { name: 'f' });
+      } catch (err) {
+        if (!(err instanceof UserError)) throw err;
+        errors++;
+      }
+    }
+    expect(errors).toBeGreaterThan(50);
+  });
+
   it('lgnc import writes the v2 netlist; check prints both sizes', () => {
     const dir = mkdtempSync(join(tmpdir(), 'lgnc-tlx-'));
     const { sd, arch } = makeModel('raw', 2);
