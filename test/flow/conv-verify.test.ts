@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { formatNetlist, gateCount, storedGateCount } from '../../src/netlist/netlist.js';
 import { randomConvNetlist } from '../../src/netlist/random.js';
 import { formatTextVectors, randomVectors } from '../../src/netlist/vectors.js';
-import { lgnc } from '../helpers/cli.js';
+import { fixture, lgnc } from '../helpers/cli.js';
 
 const work = mkdtempSync(join(tmpdir(), 'lgnc-conv-'));
 const fmt = (n: number) => n.toLocaleString('en-US');
@@ -61,6 +61,13 @@ describe('conv netlists: check, flatten, compile, verify', () => {
     expect(v.code, v.stderr).toBe(0);
     expect(v.stdout).toMatch(/verilog\s+3,000\s+0\s/);
     expect(v.stdout).toContain('OK: 0 mismatches in 3,000 vectors');
+  });
+
+  it('the hand-made fixtures/conv-tiny.json verifies on all 2^16 inputs', () => {
+    const v = lgnc(['verify', fixture('conv-tiny.json')], { timeoutMs: 300_000 });
+    expect(v.code, v.stderr).toBe(0);
+    expect(v.stdout).toMatch(/vectors:\s+65,536, exhaustive \(all 2\^16\)/);
+    expect(v.stdout).toContain('OK: 0 mismatches in 65,536 vectors');
   });
 
   it('a Group-Sum over an OR-pool output compiles (pipelined) and verifies', () => {

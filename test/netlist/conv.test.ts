@@ -6,12 +6,13 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateNetlist, getBit } from '../../src/netlist/evaluate.js';
 import { flattenNetlist, unrollNetlist } from '../../src/netlist/flatten.js';
-import { formatNetlist, gateCount, layerGateCounts, parseNetlist, storedGateCount, type NetlistV2 } from '../../src/netlist/netlist.js';
+import { formatNetlist, gateCount, layerGateCounts, loadNetlist, parseNetlist, storedGateCount, type NetlistV2 } from '../../src/netlist/netlist.js';
 import { randomConvNetlist } from '../../src/netlist/random.js';
 import { summarize } from '../../src/netlist/summary.js';
 import { exhaustiveVectors, randomVectors } from '../../src/netlist/vectors.js';
 import { irFromNetlist } from '../../src/ir/from-netlist.js';
 import { evaluateIr } from '../../src/ir/evaluate.js';
+import { fixture } from '../helpers/cli.js';
 import { scalarEvalV2 } from '../helpers/scalar.js';
 
 const SEEDS = Array.from({ length: 40 }, (_, i) => i + 1);
@@ -69,6 +70,25 @@ describe('netlist v2: reference evaluator', () => {
     // Sizes: 1 stored gate; unrolled 16 conv gates + 4 windows × 3 OR gates.
     expect(storedGateCount(net)).toBe(1);
     expect(gateCount(net)).toBe(16 + 12);
+  });
+});
+
+describe('fixtures/conv-tiny.json (hand-made, meta says what it computes)', () => {
+  it('computes its description on all 2^16 inputs', () => {
+    const net = loadNetlist(fixture('conv-tiny.json')) as NetlistV2;
+    const x = exhaustiveVectors(16);
+    const r = evaluateNetlist(net, x);
+    for (let s = 0; s < x.count; s++) {
+      const px = (y: number, xx: number) => (y < 0 || xx < 0 || y > 3 || xx > 3 ? 0 : (s >> (y * 4 + xx)) & 1);
+      const k0 = (y: number, xx: number) => (px(y - 1, xx) | px(y, xx)) & (px(y, xx - 1) | px(y, xx + 1));
+      const k1 = (y: number, xx: number) => (px(y - 1, xx - 1) ^ px(y + 1, xx + 1)) | (px(y - 1, xx + 1) ^ px(y + 1, xx - 1));
+      const pool = (k: typeof k0, py: number, pxx: number) => k(2 * py, 2 * pxx) | k(2 * py, 2 * pxx + 1) | k(2 * py + 1, 2 * pxx) | k(2 * py + 1, 2 * pxx + 1);
+      const c0 = (pool(k0, 0, 0) & px(0, 0)) + (pool(k1, 0, 0) ^ px(1, 1));
+      const c1 = (pool(k0, 0, 1) | pool(k1, 0, 1)) + (1 - pool(k1, 1, 1));
+      expect([r.scores[2 * s], r.scores[2 * s + 1]]).toEqual([c0, c1]);
+      expect(r.predictions[s]).toBe(c1 > c0 ? 1 : 0);
+    }
+    expect(summarize(net).unusedInputs).toBe(0);
   });
 });
 
