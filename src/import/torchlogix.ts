@@ -74,6 +74,7 @@ export function importTorchlogix(ckpt: Checkpoint, opts: ImportOptions): ImportR
   let shape: Shape | null = null;
   let width: number | null = null; // signals the next layer reads
   let inputs: number | null = null;
+  let inputsFrom: ImportReport['inputsFrom'] = opts.inputs !== undefined ? 'option' : 'checkpoint';
   let classes: number | undefined;
   let tau: number | undefined;
 
@@ -114,6 +115,7 @@ export function importTorchlogix(ckpt: Checkpoint, opts: ImportOptions): ImportR
         const inDim = e.fields.get('in_dim');
         if (width === null) {
           inputs = typeof inDim === 'number' ? inDim : opts.inputs ?? maxIndex(layer) + 1;
+          if (typeof inDim !== 'number' && opts.inputs === undefined) inputsFrom = 'max index + 1';
           if (typeof inDim !== 'number' && opts.inputs === undefined) warnings.push(`the checkpoint does not say how many inputs the model has; assuming ${inputs} (largest index the first layer reads + 1). Pass --inputs N if the model has more.`);
         } else {
           if (shape) fail(`${e.at}: LogicDense ${e.key} after a ${shapeText(shape)} output needs a Flatten before it (torch.nn.Flatten)`);
@@ -164,7 +166,7 @@ export function importTorchlogix(ckpt: Checkpoint, opts: ImportOptions): ImportR
       format: 'torchlogix',
       parametrization: [...params].sort().join(', '),
       indicesFrom: 'state-dict buffers',
-      inputsFrom: opts.inputs !== undefined ? 'option' : 'checkpoint',
+      inputsFrom,
       layers: report,
       nearTies,
       ignored,
