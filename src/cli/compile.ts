@@ -17,7 +17,7 @@ export function registerCompile(program: Command): void {
   program
     .command('compile')
     .description('compile a netlist to synthesizable Verilog: optimize the gate IR, build popcount and argmax trees, write <top>.v, <top>.json (build manifest) and <top>.ir.json')
-    .argument('<model>', 'netlist JSON file (lgn-netlist v1)')
+    .argument('<model>', 'netlist JSON file (lgn-netlist v1, or v2: conv trees are unrolled to gates)')
     .option('-o, --out <dir>', 'build folder to write into', 'build')
     .option('--top <name>', 'Verilog module (and file) name (default: the netlist name, sanitized)')
     .option('--pipeline <levels>', 'register every <levels> gate levels (adds clk, in_valid, out_valid; one result per clock)')
