@@ -18,7 +18,7 @@ export function registerCompile(program: Command): void {
   program
     .command('compile')
     .description('compile a netlist to synthesizable Verilog: optimize the gate IR, build popcount and argmax trees, write <top>.v, <top>.json (build manifest) and <top>.ir.json')
-    .argument('<model>', 'netlist JSON file (lgn-netlist v1)')
+    .argument('<model>', 'netlist JSON file (lgn-netlist v1, or v2: conv trees are unrolled to gates)')
     .option('-o, --out <dir>', 'build folder to write into', 'build')
     .option('--top <name>', 'Verilog module (and file) name (default: the netlist name, sanitized)')
     .option('--pipeline <levels>', 'register every <levels> gate levels (adds clk, in_valid, out_valid; one result per clock)')
@@ -64,7 +64,7 @@ function printReport(m: BuildManifest, dir: string, ms: number): void {
   const out = process.stdout;
   out.write(`${m.model}: compiled to module ${m.top} in ${(ms / 1000).toFixed(2)} s\n\n`);
   out.write(keyValues([
-    ['gates', `${fmt(s.netlistGates)} in the netlist → ${fmt(s.networkGates)} network gates${m.optimized ? '' : ' (--no-opt)'}`],
+    ['gates', `${fmt(s.netlistGates)} in the netlist${s.netlistStoredGates !== s.netlistGates ? ` (${fmt(s.netlistStoredGates)} stored, conv trees unrolled at every position)` : ''} → ${fmt(s.networkGates)} network gates${m.optimized ? '' : ' (--no-opt)'}`],
     ['design', `${fmt(s.gates)} gates: network ${fmt(s.gatesByRegion.network)}, popcount ${fmt(s.gatesByRegion.popcount)}, argmax ${fmt(s.gatesByRegion.argmax)}`],
     ['removed', m.optimized ? `${pct(s.netlistGates - s.networkGates, s.netlistGates)} of the netlist gates` : 'nothing (--no-opt)'],
     ['levels', s.levels],

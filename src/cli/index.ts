@@ -8,6 +8,7 @@ import { reportError } from './report-error.js';
 import { registerCheck } from './check.js';
 import { registerDemo } from './demo.js';
 import { registerEval } from './eval.js';
+import { registerFlatten } from './flatten.js';
 import { registerFlow } from './flow.js';
 import { registerCompile } from './compile.js';
 import { registerImport } from './import.js';
@@ -17,7 +18,7 @@ import { registerVerify } from './verify.js';
 import { LGNC_VERSION } from './version.js';
 
 /** The subcommands, in the order `lgnc --help` lists them. */
-const commands: ((program: Command) => void)[] = [registerCheck, registerEval, registerImport, registerCompile, registerVerify, registerTrain, registerSynth, registerFlow, registerDemo];
+const commands: ((program: Command) => void)[] = [registerCheck, registerEval, registerImport, registerFlatten, registerCompile, registerVerify, registerTrain, registerSynth, registerFlow, registerDemo];
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -34,7 +35,8 @@ Examples:
   $ lgnc check model.json                      validate a netlist and summarize it
   $ lgnc eval model.json --vectors v.txt       predictions and scores per input vector
   $ lgnc compile model.json -o build/          Verilog core + build manifest (--pipeline K)
-  $ lgnc import model.pt -o model.json --classes 10   a difflogic PyTorch checkpoint → netlist
+  $ lgnc import model.pt -o model.json --classes 10   a difflogic/torchlogix PyTorch checkpoint → netlist
+  $ lgnc flatten conv.json -o flat.json        a conv (v2) netlist as plain gate layers
   $ lgnc train --dataset mnist -o model.json   train a gate network, write the frozen netlist
   $ lgnc verify --build build/                 simulate the Verilog (Verilator), compare with the netlist
   $ lgnc synth build/ --board icebreaker       iCE40 bitstream + resource/Fmax report (budgets: --max-lcs)

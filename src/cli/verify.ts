@@ -9,7 +9,7 @@ import { readBuildManifest } from '../emit/build.js';
 import { POST_SYNTH_TARGETS, type PostSynthTarget } from '../flow/postsynth.js';
 import { compileAndVerify, loadBuildModel, verifyBuild, type Mismatch, type VerifyOptions, type VerifyReport } from '../flow/verify.js';
 import type { BitSlices } from '../netlist/evaluate.js';
-import { loadNetlist, type Netlist } from '../netlist/netlist.js';
+import { loadNetlist, type AnyNetlist } from '../netlist/netlist.js';
 import { readVectors, type VectorFormat } from '../netlist/vectors.js';
 import { SIM_OPTS, type SimOpt } from '../flow/verilator.js';
 import { CheckFailed, UserError } from '../util/errors.js';
@@ -42,7 +42,7 @@ function wholeNumber(flag: string, v: string | undefined, min: number): number |
 }
 
 /** The model's own encoding applied to a dataset split. */
-function datasetVectors(net: Netlist, model: string, name: string, split: 'test' | 'train', limit?: number): { x: BitSlices; source: string } {
+function datasetVectors(net: AnyNetlist, model: string, name: string, split: 'test' | 'train', limit?: number): { x: BitSlices; source: string } {
   if (!net.encoding) {
     throw new UserError(`${model} has no input encoding: --dataset needs the model's thresholds (models from lgnc train have them). Give vectors with --vectors-file instead.`);
   }

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { evaluateNetlist } from '../netlist/evaluate.js';
-import { gateCount, parseNetlist, type Netlist } from '../netlist/netlist.js';
+import { gateCount, outputsPerClass, parseNetlist, storedGateCount, type AnyNetlist } from '../netlist/netlist.js';
 import { randomVectors } from '../netlist/vectors.js';
 import { evaluateIr } from '../ir/evaluate.js';
 import { irFromNetlist } from '../ir/from-netlist.js';
@@ -51,8 +51,10 @@ export interface PassSummary {
 }
 
 export interface CompileStats {
-  /** Gates of the source netlist. */
+  /** Two-input gates of the source netlist (v2: conv trees unrolled at every position, OR pooling as OR gates). */
   netlistGates: number;
+  /** Gates stored in the netlist (v2: each conv kernel's tree once; netlistGates counts them at every position). */
+  netlistStoredGates: number;
   /** Network gates after the network passes (before lowering). */
   networkGates: number;
   /** Gates of the emitted design, in total and per region. */
@@ -132,7 +134,7 @@ function gatesByRegion(ir: Ir): CompileStats['gatesByRegion'] {
 }
 
 /** Checks the lowered IR against the reference evaluator; a mismatch is a compiler bug. */
-export function selfCheck(net: Netlist, ir: Ir, vectors = 256, seed = 0x1c0ffee): void {
+export function selfCheck(net: AnyNetlist, ir: Ir, vectors = 256, seed = 0x1c0ffee): void {
   const x = randomVectors(net.inputs, vectors, seed);
   const want = evaluateNetlist(net, x);
   const got = evaluateIr(ir, x);
@@ -193,7 +195,7 @@ function headerLines(m: Omit<BuildManifest, 'stats'>, s: CompileStats, modelName
       ? 'timing: combinational (latency 0)'
       : `timing: pipelined, registers every ${m.pipeline.every} gate levels; clk, in_valid, out_valid; latency ${m.pipeline.latency} cycles, one result per clock`,
     `optimized: ${m.optimized ? 'yes' : 'no (--no-opt: the network gate for gate)'}`,
-    `gates: ${s.netlistGates} in the netlist -> ${s.gates} emitted (network ${s.gatesByRegion.network}, popcount ${s.gatesByRegion.popcount}, argmax ${s.gatesByRegion.argmax}); ${s.levels} levels`,
+    `gates: ${s.netlistGates} in the netlist${s.netlistStoredGates !== s.netlistGates ? ` (${s.netlistStoredGates} stored, conv trees unrolled at every position)` : ''} -> ${s.gates} emitted (network ${s.gatesByRegion.network}, popcount ${s.gatesByRegion.popcount}, argmax ${s.gatesByRegion.argmax}); ${s.levels} levels`,
     `popcount: ${s.popcount.fullAdders} full adders, ${s.popcount.halfAdders} half adders; estimated iCE40 LUT4s: ${s.lut4Estimate}`,
   ];
   if (s.passes.length) {
@@ -240,6 +242,7 @@ export function compileToDir(netlistPath: string, outDir: string, opts: CompileO
   const networkGates = doOpt ? passes.filter((p) => p.phase === 'network').pop()!.after : ir0.gates;
   const stats: CompileStats = {
     netlistGates: gateCount(net),
+    netlistStoredGates: storedGateCount(net),
     networkGates,
     gates: ir.gates,
     gatesByRegion: gatesByRegion(ir),
@@ -252,7 +255,7 @@ export function compileToDir(netlistPath: string, outDir: string, opts: CompileO
   };
   lap('stats');
 
-  const M = net.layers[net.layers.length - 1].op.length / net.output.classes;
+  const M = outputsPerClass(net);
   const manifest: BuildManifest = {
     format: 'lgnc-build',
     version: 1,

@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compileToDir } from '../emit/build.js';
-import { gateCount, type Netlist } from '../netlist/netlist.js';
+import { gateCount, type AnyNetlist } from '../netlist/netlist.js';
 import { LIMITS } from '../netlist/limits.js';
 import { makeTempFolder, readFileOrFail } from '../util/files.js';
 import { runYosysScript, YosysFailed } from './postsynth.js';
@@ -48,7 +48,7 @@ function proofScript(optTop: string): string {
  * Proves optimized == unoptimized for the netlist at `modelPath`. `optimized`: the build's
  * combinational Verilog to prove (default: compiled here).
  */
-export async function formalCheck(modelPath: string, net: Netlist, o: { maxGates?: number; optimized?: { path: string; top: string }; log?: (line: string) => void } = {}): Promise<FormalReport> {
+export async function formalCheck(modelPath: string, net: AnyNetlist, o: { maxGates?: number; optimized?: { path: string; top: string }; log?: (line: string) => void } = {}): Promise<FormalReport> {
   const t0 = performance.now();
   const gates = gateCount(net);
   const maxGates = o.maxGates ?? FORMAL_MAX_GATES;

@@ -4,7 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { OP_NAMES } from '../netlist/gates.js';
-import type { Netlist } from '../netlist/netlist.js';
+import { layerGateCounts, type AnyNetlist } from '../netlist/netlist.js';
+import { opHistogram } from '../netlist/summary.js';
 import type { FlowResult } from './run-flow.js';
 import type { ReportData, Series } from './report.js';
 
@@ -18,11 +19,6 @@ interface HistoryRecord {
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 const int = (x: number) => x.toLocaleString('en-US');
 
-function netlistOps(net: Netlist): number[] {
-  const h = new Array<number>(16).fill(0);
-  for (const l of net.layers) for (const op of l.op) h[op]++;
-  return h;
-}
 
 /** Ops of the optimized network region, read from the build's IR file. */
 function optimizedOps(buildDir: string, irFile: string): number[] {
@@ -34,7 +30,7 @@ function optimizedOps(buildDir: string, irFile: string): number[] {
   return h;
 }
 
-export function flowReportData(r: FlowResult, net: Netlist, buildDir: string): ReportData {
+export function flowReportData(r: FlowResult, net: AnyNetlist, buildDir: string): ReportData {
   const m = r.manifest;
   const s = r.synth;
   const history = (Array.isArray(net.meta?.history) ? net.meta!.history : []) as HistoryRecord[];
@@ -57,7 +53,7 @@ export function flowReportData(r: FlowResult, net: Netlist, buildDir: string): R
     title: `lgnc report — ${net.name}`,
     subtitle: [
       typeof net.meta?.dataset === 'string' ? `trained on ${net.meta.dataset}` : 'netlist',
-      `${net.layers.length} layers, ${int(m.stats.netlistGates)} gates, ${m.classes} classes`,
+      `${net.layers.length} layers, ${int(m.stats.netlistGates)} gates${m.stats.netlistStoredGates !== undefined && m.stats.netlistStoredGates !== m.stats.netlistGates ? ` (${int(m.stats.netlistStoredGates)} stored)` : ''}, ${m.classes} classes`,
       s ? `synthesized for iCE40 ${s.device.name.toUpperCase()} (${s.device.package})` : 'not synthesized',
     ].join(' · '),
     cards,
@@ -72,8 +68,8 @@ export function flowReportData(r: FlowResult, net: Netlist, buildDir: string): R
       ],
     };
   }
-  data.ops = { names: [...OP_NAMES], series: [{ name: 'netlist', values: netlistOps(net) }, { name: 'after optimization', values: optimizedOps(buildDir, m.ir) }] };
-  data.layers = [{ name: 'gates', values: net.layers.map((l) => l.op.length) }] as Series[];
+  data.ops = { names: [...OP_NAMES], series: [{ name: 'netlist', values: opHistogram(net) }, { name: 'after optimization', values: optimizedOps(buildDir, m.ir) }] };
+  data.layers = [{ name: 'gates', values: layerGateCounts(net) }] as Series[];
   if (s) {
     // Yosys flattens the design, so the split of the core's cells between its parts follows
     // the compiler's per-region gate counts; the shell's share is what the core does not use.

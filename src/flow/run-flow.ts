@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { encode, loadDataset } from '../data/index.js';
 import { compileToDir, type BuildManifest } from '../emit/build.js';
 import type { BitSlices } from '../netlist/evaluate.js';
-import { loadNetlist, type Netlist } from '../netlist/netlist.js';
+import { loadNetlist, type AnyNetlist } from '../netlist/netlist.js';
 import { CheckFailed } from '../util/errors.js';
 import { writeFileAtomic } from '../util/files.js';
 import { synthesize, type ShellKind, type SynthReport } from './synth.js';
@@ -58,7 +58,7 @@ export interface FlowResult {
 }
 
 /** The encoded test split of the dataset the netlist was trained on, if it can be loaded here. */
-export function modelTestSplit(net: Netlist, limit?: number): { name: string; x: BitSlices; y: Int32Array } | null {
+export function modelTestSplit(net: AnyNetlist, limit?: number): { name: string; x: BitSlices; y: Int32Array } | null {
   const name = net.meta?.dataset;
   if (typeof name !== 'string' || !net.encoding) return null;
   if (name.startsWith('csv:') && !existsSync(name.slice(4))) return null;

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { compileToDir, coreInterface, readBuildManifest, type BuildManifest, type CoreInterface } from '../emit/build.js';
 import { evaluateNetlist, getBit, type BitSlices, type Evaluation } from '../netlist/evaluate.js';
-import { parseNetlist, type Netlist } from '../netlist/netlist.js';
+import { parseNetlist, type AnyNetlist } from '../netlist/netlist.js';
 import { bytesPerVector, checkVectorCount, exhaustiveVectors, randomVectors } from '../netlist/vectors.js';
 import { LIMITS } from '../netlist/limits.js';
 import { UserError } from '../util/errors.js';
@@ -105,7 +105,7 @@ function sha256(buf: Uint8Array): string {
 }
 
 /** The netlist a build was made from; a changed file means the build is stale. */
-export function loadBuildModel(manifest: BuildManifest, buildDir: string, model?: string): { net: Netlist; path: string } {
+export function loadBuildModel(manifest: BuildManifest, buildDir: string, model?: string): { net: AnyNetlist; path: string } {
   const path = model ?? manifest.model;
   if (!existsSync(path)) {
     throw new UserError(`${path}: the model of the build in ${buildDir} is not there. Give it: lgnc verify MODEL --build ${buildDir}`);

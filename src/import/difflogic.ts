@@ -14,7 +14,7 @@
 // with an error naming the tensor and the fix; the same checkpoint gives the same netlist.
 
 import { opFromTable } from '../netlist/gates.js';
-import type { Layer, Netlist } from '../netlist/netlist.js';
+import type { AnyNetlist, Layer, Netlist } from '../netlist/netlist.js';
 import { validateNetlist } from '../netlist/netlist.js';
 import { UserError } from '../util/errors.js';
 import { Dict, TensorRef, Tuple, type Checkpoint, type PyValue } from './checkpoint.js';
@@ -24,6 +24,8 @@ export type Activation = 'sin' | 'sigmoid' | 'linear';
 
 export interface ImportOptions {
   format?: ImportFormat;
+  /** torchlogix only: the parametrization of [gates, 4] weights (warp or light). */
+  parametrization?: 'raw' | 'warp' | 'light';
   classes?: number;
   tau?: number;
   inputs?: number;
@@ -32,7 +34,9 @@ export interface ImportOptions {
 }
 
 export interface ImportReport {
-  format: ImportFormat;
+  format: ImportFormat | 'torchlogix';
+  /** torchlogix: the parametrizations found (raw, warp, light). */
+  parametrization?: string;
   /** iwp only: the activation the thresholds were taken with, and where it came from. */
   activation?: Activation;
   activationFrom?: 'option' | 'checkpoint' | 'not needed';
@@ -48,17 +52,17 @@ export interface ImportReport {
 }
 
 export interface ImportResult {
-  netlist: Netlist;
+  netlist: AnyNetlist;
   report: ImportReport;
   warnings: string[];
 }
 
-interface Located {
+export interface Located {
   stateDict: Dict;
   extras: Dict | null;
 }
 
-type Fail = (problem: string) => never;
+export type Fail = (problem: string) => never;
 
 /** Converts the checkpoint; throws UserError with the fix on anything it cannot map. */
 export function importDifflogic(ckpt: Checkpoint, opts: ImportOptions): ImportResult {
@@ -139,7 +143,7 @@ function findGateLayers(sd: Dict, fail: Fail): { keys: string[]; tensors: Tensor
   return { keys, tensors, ignored };
 }
 
-function finiteWeights(ckpt: Checkpoint, t: TensorRef, key: string, fail: Fail): Float64Array {
+export function finiteWeights(ckpt: Checkpoint, t: TensorRef, key: string, fail: Fail): Float64Array {
   const w = ckpt.values(t, key);
   const bad = w.findIndex((x) => !Number.isFinite(x));
   if (bad >= 0) fail(`${key}: gate ${Math.floor(bad / t.shape[1])} has a non-finite weight (${w[bad]}); the model diverged in training`);
@@ -215,7 +219,7 @@ function chooseActivation(option: Activation | undefined, saved: Activation | un
 }
 
 /** The state dict is the root, or root['model'] / root['state_dict'] with extras beside it. */
-function locateStateDict(root: PyValue, src: string): Located {
+export function locateStateDict(root: PyValue, src: string): Located {
   if (!(root instanceof Dict)) {
     throw new UserError(`${src}: the checkpoint holds a ${describe(root)}, not a dict: save model.state_dict() (see "lgnc import --help")`);
   }
@@ -284,17 +288,22 @@ function maxOf(a: number[], b: number[]): number {
   return m;
 }
 
-function intValues(ckpt: Checkpoint, t: TensorRef, what: string, fail: (p: string) => never): number[] {
+export function intValues(ckpt: Checkpoint, t: TensorRef, what: string, fail: (p: string) => never): number[] {
   if (t.shape.length !== 1) fail(`${what} has shape [${t.shape.join(', ')}]; expected a 1-D tensor with one index per gate`);
+  return intElements(ckpt, t, what, fail);
+}
+
+/** Every element of an integer tensor of any shape, row-major; negative indices refused. */
+export function intElements(ckpt: Checkpoint, t: TensorRef, what: string, fail: (p: string) => never): number[] {
   if (!/^(u?int|bool)/.test(t.storage.dtype)) fail(`${what} is a ${t.storage.dtype} tensor; indices must be integers (torch.long)`);
   const v = ckpt.values(t, what);
   const bad = v.findIndex((x) => x < 0);
-  if (bad >= 0) fail(`${what}: index ${v[bad]} at gate ${bad} is negative`);
+  if (bad >= 0) fail(`${what}: index ${v[bad]} at element ${bad} is negative`);
   return Array.from(v);
 }
 
 /** difflogic eval mode: one_hot(weights.argmax(-1)) — the first maximum wins. */
-function argmaxOps(w: Float64Array, tie: (n: number) => void): number[] {
+export function argmaxOps(w: Float64Array, tie: (n: number) => void): number[] {
   const n = w.length / 16;
   const ops = new Array<number>(n);
   for (let g = 0; g < n; g++) {
@@ -344,14 +353,14 @@ function thresholdOps(w: Float64Array, act: Activation, tie: (n: number) => void
   return ops;
 }
 
-function extraInt(extras: Dict | null, key: string, fail: (p: string) => never): number | undefined {
+export function extraInt(extras: Dict | null, key: string, fail: (p: string) => never): number | undefined {
   const v = extras?.get(key);
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) fail(`checkpoint entry "${key}" must be a positive integer, got ${String(v)}`);
   return v as number;
 }
 
-function extraNumber(extras: Dict | null, key: string, fail: (p: string) => never): number | undefined {
+export function extraNumber(extras: Dict | null, key: string, fail: (p: string) => never): number | undefined {
   const v = extras?.get(key);
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v)) fail(`checkpoint entry "${key}" must be a positive number, got ${String(v)}`);

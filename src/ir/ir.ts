@@ -16,6 +16,7 @@
 // `outputs` is null once scores exist; `classId` may be null (the evaluator then takes the
 // argmax of the scores itself). Every form computes the same scores and class.
 
+import type { LayerOrigin } from '../netlist/flatten.js';
 import { opBit, opFromTable, opSupport, truthTable } from '../netlist/gates.js';
 
 export type Lit = number;
@@ -42,6 +43,13 @@ export interface Ir {
   outputs: Int32Array | null;
   scores: Int32Array | null;
   classId: Int32Array | null;
+  /**
+   * Where the gates came from, on the IR `irFromNetlist` builds from a v2 netlist: per source
+   * layer its kind, output shape, conv parameters and its range of gates (gate g is node
+   * 1 + inputs + g; order within a range as netlist/flatten.ts documents). Passes rewrite and
+   * merge gates and do not carry it; a streaming step reads it from the unoptimized IR.
+   */
+  origin?: LayerOrigin[];
 }
 
 export const litNode = (lit: Lit): number => lit >>> 1;

@@ -88,7 +88,12 @@ export function withLimits(schema: Record<string, any>): Record<string, any> {
   set(p?.inputs, 'maximum', LIMITS.inputs);
   set(p?.name, 'maxLength', LIMITS.nameLength);
   set(p?.layers, 'maxItems', LIMITS.layers);
-  for (const k of ['a', 'b', 'op']) set(p?.layers?.items?.properties?.[k], 'maxItems', LIMITS.layerWidth);
+  // Gate arrays (v1 and v2 gate layers) and conv kernels are held per layer.
+  const defs = schema.definitions;
+  for (const layer of [defs?.gateLayer, defs?.v2GateLayer]) {
+    for (const k of ['a', 'b', 'op']) set(layer?.properties?.[k], 'maxItems', LIMITS.layerWidth);
+  }
+  for (const k of ['leaves', 'op']) set(defs?.convLayer?.properties?.[k], 'maxItems', LIMITS.layerWidth);
   set(p?.output?.properties?.classes, 'maximum', LIMITS.classes);
   const enc = p?.encoding?.properties;
   set(enc?.features, 'maximum', LIMITS.features);

@@ -1,11 +1,13 @@
-// The frozen netlist (format `lgn-netlist`, version 1): types, validation, load and save.
+// The frozen netlist (format `lgn-netlist`, versions 1 and 2): types, validation, load and save.
 // Validation is two-step: the JSON Schema (schema.json, checked by ajv) for shape, then the
-// semantic checks a schema cannot express. Every error names the JSON path and the fix.
+// semantic checks a schema cannot express (v2 layers: layers.ts). Every error names the JSON
+// path and the fix. Version 1 files are valid as they always were and mean the same.
 
 import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject } from 'ajv';
 import { UserError } from '../util/errors.js';
 import { readFileOrFail, writeFileAtomic } from '../util/files.js';
+import { checkLayersV2, layerWidths, storedGates, unrolledGates } from './layers.js';
 import { LIMITS, overLimit, withLimits } from './limits.js';
 
 export interface Layer {
@@ -31,6 +33,7 @@ export interface GroupSumOutput {
   tau?: number;
 }
 
+/** A version 1 netlist: gate layers only, layer l reads layer l − 1. */
 export interface Netlist {
   format: 'lgn-netlist';
   version: 1;
@@ -41,6 +44,66 @@ export interface Netlist {
   output: GroupSumOutput;
   meta?: Record<string, unknown>;
 }
+
+/** [channels, height, width]; signal c·H·W + y·W + x is channel c at (y, x). */
+export type Shape = [number, number, number];
+
+/** v2 gate layer: as v1, or with `from: 'all'` reading [inputs, layer 0, …, layer l−1]. */
+export interface GateLayer extends Layer {
+  kind?: 'gates';
+  from?: 'previous' | 'all';
+}
+
+/**
+ * Conv logic trees (LogicTreeNet): kernel k is a complete binary tree of `depth` levels whose
+ * 2^depth leaves [c, dy, dx] lie in the receptive field; its 2^depth − 1 ops are listed level
+ * by level (gate g of level 0 reads leaves 2g and 2g+1, gate g of level ℓ reads gates 2g and
+ * 2g+1 of level ℓ − 1, the root is last). Output channel k at (y, x) is the root with every
+ * leaf reading input (c, y·stride + dy − padding, x·stride + dx − padding), 0 in the padding.
+ */
+export interface ConvLayer {
+  kind: 'conv';
+  input: Shape;
+  receptiveField: [number, number];
+  stride: number;
+  padding: number;
+  kernels: number;
+  depth: number;
+  /** leaves[k][j] = [channel, dy, dx]. */
+  leaves: [number, number, number][][];
+  /** op[k] = the kernel's 2^depth − 1 ops, level by level. */
+  op: number[][];
+}
+
+/** OR pooling (max in the binary domain) over size × size windows per channel, 0 in the padding. */
+export interface OrPoolLayer {
+  kind: 'orpool';
+  input: Shape;
+  size: number;
+  stride: number;
+  padding: number;
+}
+
+/** The previous layer's signals, unchanged; drops the shape (what a dense layer reads). */
+export interface FlattenLayer {
+  kind: 'flatten';
+}
+
+export type LayerV2 = GateLayer | ConvLayer | OrPoolLayer | FlattenLayer;
+
+/** A version 2 netlist: conv trees, OR pooling, flatten, and gate layers that may read any earlier signal. */
+export interface NetlistV2 {
+  format: 'lgn-netlist';
+  version: 2;
+  name: string;
+  inputs: number;
+  encoding?: ThresholdEncoding;
+  layers: LayerV2[];
+  output: GroupSumOutput;
+  meta?: Record<string, unknown>;
+}
+
+export type AnyNetlist = Netlist | NetlistV2;
 
 /** Shape checks from schema.json. Read at run time from src/ (same path from dist/). */
 const SCHEMA_URL = new URL('../../src/netlist/schema.json', import.meta.url);
@@ -72,21 +135,30 @@ function schemaHint(err: ErrorObject): string {
     case 'required':
       return `missing property "${p.missingProperty}" (see the netlist format in the README)`;
     case 'additionalProperties':
+      if (/^\/layers\/\d+$/.test(err.instancePath) && (p.additionalProperty === 'from' || p.additionalProperty === 'kind')) {
+        return `unknown property "${p.additionalProperty}": only ${p.additionalProperty === 'from' ? 'gate layers' : 'layers'} of a version 2 netlist have it`;
+      }
       return `unknown property "${p.additionalProperty}": remove it or move it into "meta"`;
     case 'const':
       return `must be ${JSON.stringify(p.allowedValue)}`;
+    case 'enum':
+      if (err.instancePath === '/version') return 'version must be 1 or 2 (see the netlist format in the README)';
+      return `must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'minItems':
+    case 'maxItems':
+      if (err.instancePath === '/layers') return 'the network needs at least one layer of gates';
+      if (/\/leaves\/\d+\/\d+$/.test(err.instancePath)) return 'a leaf is [channel, dy, dx]: three integers';
+      if (/\/input$/.test(err.instancePath)) return 'a shape is [channels, height, width]: three integers';
+      if (/\/receptiveField$/.test(err.instancePath)) return 'the receptive field is [height, width]: two integers';
+      return `${err.message}`;
     case 'maximum':
     case 'minimum':
       if (/\/op\/\d+$/.test(err.instancePath)) return `op must be an integer 0..15 (see the gate table)`;
       if (err.keyword === 'maximum') return `${limitOf(err.instancePath, err.data)}. Is the file damaged?`;
       if (/\/[ab]\/\d+$/.test(err.instancePath)) return `a connection index must be >= 0 (it counts gates of the previous layer from 0)`;
       return `${err.message}`;
-    case 'maxItems':
     case 'maxLength':
       return `${limitOf(err.instancePath, err.data)}. Is the file damaged?`;
-    case 'minItems':
-      if (err.instancePath === '/layers') return 'the network needs at least one layer of gates';
-      return `${err.message}`;
     default:
       return `${err.message}`;
   }
@@ -103,18 +175,19 @@ function limitOf(path: string, data: unknown): string {
   if (path === '/encoding/features' || path === '/encoding/thresholds') return `${n.toLocaleString('en-US')} features is ${overLimit('features')}`;
   if (/^\/encoding\/thresholds\/\d+$/.test(path)) return `${v} is ${overLimit('thresholdsPerFeature')}`;
   if (path === '/name') return `a name of ${v} is ${overLimit('nameLength')}`;
+  if (/^\/layers\/\d+\/depth$/.test(path)) return `a tree of depth ${n} is deeper than lgnc's limit of 16 (2^16 leaves per kernel)`;
   return `${v} is beyond lgnc's limits (see "Limits" in the README)`;
 }
 
 /** Checks a parsed value against the format; returns it typed or throws NetlistError. */
-export function validateNetlist(value: unknown, source = 'netlist'): Netlist {
+export function validateNetlist(value: unknown, source = 'netlist'): AnyNetlist {
   refuseHugeNetworks(value, source);
   const validate = validator();
   if (!validate(value)) {
     const err = validate.errors![0];
     throw new NetlistError(source, err.instancePath, schemaHint(err));
   }
-  const net = value as Netlist;
+  const net = value as AnyNetlist;
   checkSemantics(net, source);
   return net;
 }
@@ -128,7 +201,7 @@ function refuseHugeNetworks(value: unknown, source: string): void {
   if (total > LIMITS.gates) throw new NetlistError(source, '/layers', `${total.toLocaleString('en-US')} gates is ${overLimit('gates')}`);
 }
 
-function checkSemantics(net: Netlist, source: string): void {
+function checkSemantics(net: AnyNetlist, source: string): void {
   const fail = (path: string, problem: string): never => {
     throw new NetlistError(source, path, problem);
   };
@@ -138,12 +211,42 @@ function checkSemantics(net: Netlist, source: string): void {
   };
   limit('/inputs', net.inputs, LIMITS.inputs, net.inputs);
   limit('/layers', net.layers.length, LIMITS.layers, net.layers.length);
-  net.layers.forEach((l, i) => limit(`/layers/${i}/op`, l.op.length, LIMITS.layerWidth, l.op));
+  net.layers.forEach((l, i) => {
+    const op = (l as { op?: number[] | number[][] }).op;
+    if (op) limit(`/layers/${i}/op`, op.length, LIMITS.layerWidth, op);
+  });
   limit('/output/classes', net.output.classes, LIMITS.classes, net.output.classes);
   if (net.encoding) {
     limit('/encoding/features', net.encoding.features, LIMITS.features, net.encoding.features);
     net.encoding.thresholds.forEach((t, f) => limit(`/encoding/thresholds/${f}`, t.length, LIMITS.thresholdsPerFeature, t));
   }
+  const lastWidth = net.version === 2 ? checkLayersV2(net.inputs, net.layers, fail) : checkLayersV1(net, fail);
+  if (net.version === 2) checkUnrolledSize(net, fail);
+  const classes = net.output.classes;
+  if (lastWidth % classes !== 0) {
+    fail('/output/classes', `the last layer has ${lastWidth} ${net.version === 2 ? 'signals' : 'gates'}, not divisible by ${classes} classes: Group-Sum needs an equal block per class`);
+  }
+  if (net.encoding) checkEncoding(net.encoding, net.inputs, fail);
+}
+
+/**
+ * v2: a conv or pooling layer's width comes from its shape, stride and padding, not from the
+ * file's length, so what it unrolls to is bounded here, before anything walks its positions.
+ */
+function checkUnrolledSize(net: NetlistV2, fail: (path: string, problem: string) => never): void {
+  const widths = layerWidths(net.inputs, net.layers);
+  widths.forEach((w, l) => {
+    if (w > LIMITS.layerWidth) fail(`/layers/${l}`, `unrolls to ${w.toLocaleString('en-US')} signals, ${overLimit('layerWidth')}; check its shape, stride and padding`);
+  });
+  let total = 0;
+  net.layers.forEach((layer, l) => {
+    total += unrolledGates(layer, l === 0 ? net.inputs : widths[l - 1], l === net.layers.length - 1);
+    if (total > LIMITS.gates) fail(`/layers/${l}`, `the network unrolls to more than ${total.toLocaleString('en-US')} gates, ${overLimit('gates')}`);
+  });
+}
+
+/** v1: layer l reads layer l − 1; returns the last layer's width. */
+function checkLayersV1(net: Netlist, fail: (path: string, problem: string) => never): number {
   let prevWidth = net.inputs;
   let gates = 0;
   net.layers.forEach((layer, l) => {
@@ -165,25 +268,22 @@ function checkSemantics(net: Netlist, source: string): void {
     gates += n;
   });
   if (gates === 0) fail('/layers', 'the network has no gates');
-  const classes = net.output.classes;
-  if (prevWidth % classes !== 0) {
-    fail('/output/classes', `the last layer has ${prevWidth} gates, not divisible by ${classes} classes: Group-Sum needs an equal block per class`);
+  return prevWidth;
+}
+
+function checkEncoding(enc: ThresholdEncoding, inputs: number, fail: (path: string, problem: string) => never): void {
+  if (enc.thresholds.length !== enc.features) {
+    fail('/encoding/thresholds', `has ${enc.thresholds.length} lists but "features" is ${enc.features}: give one threshold list per feature`);
   }
-  if (net.encoding) {
-    const enc = net.encoding;
-    if (enc.thresholds.length !== enc.features) {
-      fail('/encoding/thresholds', `has ${enc.thresholds.length} lists but "features" is ${enc.features}: give one threshold list per feature`);
+  let bits = 0;
+  enc.thresholds.forEach((ts, f) => {
+    for (let i = 1; i < ts.length; i++) {
+      if (!(ts[i] > ts[i - 1])) fail(`/encoding/thresholds/${f}/${i}`, `thresholds must be strictly ascending (${ts[i - 1]} then ${ts[i]})`);
     }
-    let bits = 0;
-    enc.thresholds.forEach((ts, f) => {
-      for (let i = 1; i < ts.length; i++) {
-        if (!(ts[i] > ts[i - 1])) fail(`/encoding/thresholds/${f}/${i}`, `thresholds must be strictly ascending (${ts[i - 1]} then ${ts[i]})`);
-      }
-      bits += ts.length;
-    });
-    if (bits !== net.inputs) {
-      fail('/encoding', `encodes ${bits} bits but "inputs" is ${net.inputs}: the thresholds must give exactly one bit per network input`);
-    }
+    bits += ts.length;
+  });
+  if (bits !== inputs) {
+    fail('/encoding', `encodes ${bits} bits but "inputs" is ${inputs}: the thresholds must give exactly one bit per network input`);
   }
 }
 
@@ -197,7 +297,7 @@ export function jsonProblem(err: unknown, text: string): string {
 }
 
 /** Parses and validates netlist JSON text. */
-export function parseNetlist(text: string, source = 'netlist'): Netlist {
+export function parseNetlist(text: string, source = 'netlist'): AnyNetlist {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -207,7 +307,7 @@ export function parseNetlist(text: string, source = 'netlist'): Netlist {
   return validateNetlist(value, source);
 }
 
-export function loadNetlist(path: string): Netlist {
+export function loadNetlist(path: string): AnyNetlist {
   return parseNetlist(readFileOrFail(path, 'netlist file', LIMITS.fileBytes).toString('utf8'), path);
 }
 
@@ -216,7 +316,7 @@ export function loadNetlist(path: string): Netlist {
  * on one line, so a million-gate file stays a few lines per layer. JSON.parse of the result
  * gives back an equal value (numbers print in JavaScript's shortest round-trip form).
  */
-export function formatNetlist(net: Netlist): string {
+export function formatNetlist(net: AnyNetlist): string {
   return stringify(net, '') + '\n';
 }
 
@@ -240,17 +340,40 @@ function stringify(v: unknown, indent: string): string {
 }
 
 /** Validates, then writes atomically (temp file + rename). */
-export function saveNetlist(path: string, net: Netlist): void {
+export function saveNetlist(path: string, net: AnyNetlist): void {
   validateNetlist(net, path);
   writeFileAtomic(path, formatNetlist(net));
 }
 
-/** Total gate count. */
-export function gateCount(net: Netlist): number {
-  return net.layers.reduce((s, l) => s + l.op.length, 0);
+/** Output signals of every layer (a v1 layer's gates). */
+export function netlistWidths(net: AnyNetlist): number[] {
+  return net.version === 2 ? layerWidths(net.inputs, net.layers) : net.layers.map((l) => l.op.length);
+}
+
+/**
+ * Two-input gates the network computes: for v1 the gates of the file, for v2 the gates it
+ * unrolls to (conv trees at every position, OR pooling as OR gates; what `lgnc flatten` writes).
+ */
+export function gateCount(net: AnyNetlist): number {
+  if (net.version !== 2) return net.layers.reduce((s, l) => s + l.op.length, 0);
+  return layerGateCounts(net).reduce((s, n) => s + n, 0);
+}
+
+/** Unrolled gates of every layer (gateCount per layer). */
+export function layerGateCounts(net: AnyNetlist): number[] {
+  if (net.version !== 2) return net.layers.map((l) => l.op.length);
+  const widths = netlistWidths(net);
+  return net.layers.map((l, i) => unrolledGates(l, i === 0 ? net.inputs : widths[i - 1], i === net.layers.length - 1));
+}
+
+/** Gates stored in the file (a conv kernel's tree once, shared over positions): the parameters. */
+export function storedGateCount(net: AnyNetlist): number {
+  if (net.version !== 2) return gateCount(net);
+  return net.layers.reduce((s, l) => s + storedGates(l), 0);
 }
 
 /** Outputs per class (the Group-Sum block size). */
-export function outputsPerClass(net: Netlist): number {
-  return net.layers[net.layers.length - 1].op.length / net.output.classes;
+export function outputsPerClass(net: AnyNetlist): number {
+  const widths = netlistWidths(net);
+  return widths[widths.length - 1] / net.output.classes;
 }
