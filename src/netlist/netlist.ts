@@ -146,10 +146,11 @@ function schemaHint(err: ErrorObject): string {
       return `must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
     case 'minItems':
     case 'maxItems':
-      if (err.instancePath === '/layers') return 'the network needs at least one layer of gates';
+      if (err.instancePath === '/layers') return err.keyword === 'minItems' ? 'the network needs at least one layer of gates' : `${limitOf(err.instancePath, err.data)}. Is the file damaged?`;
       if (/\/leaves\/\d+\/\d+$/.test(err.instancePath)) return 'a leaf is [channel, dy, dx]: three integers';
       if (/\/input$/.test(err.instancePath)) return 'a shape is [channels, height, width]: three integers';
       if (/\/receptiveField$/.test(err.instancePath)) return 'the receptive field is [height, width]: two integers';
+      if (err.keyword === 'maxItems') return `${limitOf(err.instancePath, err.data)}. Is the file damaged?`;
       return `${err.message}`;
     case 'maximum':
     case 'minimum':

@@ -155,3 +155,16 @@ describe('lgnc flatten: the unrolled netlist', () => {
     expect(s.layerDetails!.map((d) => d.gates)).toEqual(layerGateCounts(net));
   });
 });
+
+describe('netlist v2: sizes that come from shapes are bounded', () => {
+  it('a conv layer whose padding unrolls it past the limits is refused at once, with the path', () => {
+    const net = loadNetlist(fixture('conv-tiny.json')) as NetlistV2;
+    const hostile = JSON.parse(JSON.stringify(net)) as NetlistV2;
+    // conv → flatten → gates: nothing after the conv layer checks its width against a shape.
+    hostile.layers.splice(1, 1);
+    (hostile.layers[0] as { padding: number }).padding = 1e9;
+    const t0 = performance.now();
+    expect(() => parseNetlist(JSON.stringify(hostile), 'h.json')).toThrow(/h\.json: \/layers\/0: unrolls to [\d,]+ signals, more than lgnc's limit/);
+    expect(performance.now() - t0).toBeLessThan(2000);
+  });
+});
