@@ -11,7 +11,8 @@
 // statement per lane instruction (Group-Sum and argmax included, as the IR's adder and
 // comparator gates), and class ids come back per sample; scores are transposed back the same
 // way. With GCC/Clang, vector extensions process 128 samples per statement by default
-// (LGNC_VECTOR_BYTES 16; 32 for 256; 8 forces plain uint64_t). Ties go to the lowest class, exactly as the reference evaluator.
+// (LGNC_VECTOR_BYTES 16; 32 for 256; 8 forces plain uint64_t). Ties go to the lowest class,
+// exactly as in the reference evaluator.
 
 import type { Ir } from '../ir/ir.js';
 import type { ThresholdEncoding } from '../netlist/netlist.js';

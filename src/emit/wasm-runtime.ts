@@ -9,18 +9,27 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import type { BitSlices, Evaluation } from '../netlist/evaluate.js';
+import type { PackedVectors } from '../netlist/vectors.js';
 import type { Ir } from '../ir/ir.js';
+import { irFromNetlist } from '../ir/from-netlist.js';
+import { optimize } from '../ir/passes/index.js';
+import type { Netlist } from '../netlist/netlist.js';
 import { emitWasm, MODE_PACKED, MODE_SCORES, type WasmLayout } from './wasm.js';
 
-/** n packed vectors, ⌈inputs/8⌉ bytes each, back to back. */
-export interface PackedVectors {
-  packed: Uint8Array;
-  count: number;
-}
-
 export type InferenceInput = BitSlices | PackedVectors;
+export type { PackedVectors };
+
+/**
+ * The compiled inference of a netlist. optimize false: the network gate for gate (only
+ * Group-Sum and argmax lowered, as `--no-opt`), so the result does not depend on the
+ * optimization passes (what verify compares the optimized hardware with).
+ */
+export function netlistInference(net: Netlist, o: { optimize?: boolean; optimizeNow?: boolean } = {}): WasmInference {
+  return new WasmInference(optimize(irFromNetlist(net), { optimize: o.optimize }).ir, { optimizeNow: o.optimizeNow });
+}
 
 export interface InferOptions {
   /** Also compute the scores (default true); without, `scores` is empty. */
@@ -84,12 +93,22 @@ export class WasmInference {
   readonly codegenMs: number;
   readonly compileMs: number;
   private runner: WasmRunner | null = null;
+  private workers: Worker[] = [];
 
-  constructor(ir: Ir) {
+  /**
+   * optimizeNow: compile with V8's optimizing tier up front (seconds on big nets) instead of
+   * its baseline compiler with tier-up while running: worth it for large batches.
+   */
+  constructor(ir: Ir, o: { optimizeNow?: boolean } = {}) {
     const t0 = performance.now();
     const emitted = emitWasm(ir);
     const t1 = performance.now();
-    this.module = new WebAssembly.Module(emitted.bytes);
+    if (o.optimizeNow) setFlagsFromString('--no-liftoff --no-wasm-lazy-compilation');
+    try {
+      this.module = new WebAssembly.Module(emitted.bytes);
+    } finally {
+      if (o.optimizeNow) setFlagsFromString('--liftoff --wasm-lazy-compilation');
+    }
     this.codegenMs = t1 - t0;
     this.compileMs = performance.now() - t1;
     this.layout = emitted.layout;
@@ -113,42 +132,57 @@ export class WasmInference {
   }
 
   /**
-   * Evaluates x split over `threads` threads (this one included) when the batch is big
-   * enough to pay for starting them (at least two chunks per thread); else in this thread.
+   * Evaluates x split over `threads` threads (this one included; default: all cores) when
+   * the batch gives each at least `minPerThread` vectors (default 65,536: a fresh worker
+   * needs ~0.2 s to start); else in this thread. Workers stay up for the next call until
+   * close() (they do not keep the process alive).
    */
-  async evaluateParallel(x: InferenceInput, o: InferOptions & { threads?: number } = {}): Promise<Evaluation> {
+  async evaluateParallel(x: InferenceInput, o: InferOptions & { threads?: number; minPerThread?: number } = {}): Promise<Evaluation> {
     checkPacked(x, this.layout);
     const n = inputCount(x);
-    const threads = Math.max(1, Math.min(o.threads ?? defaultThreads(), Math.floor(n / (2 * this.layout.chunk))));
+    const threads = Math.max(1, Math.min(o.threads ?? defaultThreads(), Math.floor(n / Math.max(128, o.minPerThread ?? 65536))));
     if (threads <= 1) return this.evaluate(x, o);
     const { classes, scores } = this.alloc(n, o);
     const wantScores = o.scores !== false;
     // Equal shares, each a whole number of 128-sample blocks.
     const share = Math.ceil(n / threads / 128) * 128;
     const bounds = Array.from({ length: threads + 1 }, (_, t) => Math.min(n, t * share));
-    const url = workerUrl();
-    const workers = bounds.slice(1, -1).map(() => new Worker(url, { workerData: { module: this.module, layout: this.layout } }));
-    try {
-      const done = workers.map((w, i) => {
-        const t = i + 1, from = bounds[t], to = bounds[t + 1];
-        const part = sliceInput(x, from, to, this.layout);
-        return new Promise<void>((resolve, reject) => {
-          w.once('message', (r: { classes: Int32Array; scores: Int32Array | null }) => {
-            classes.set(r.classes, from);
-            if (r.scores) scores.set(r.scores, from * this.layout.classes);
-            resolve();
-          });
-          w.once('error', reject);
-          w.once('exit', (code) => reject(new Error(`inference worker exited (code ${code}) before it answered`)));
-          w.postMessage({ input: part, count: to - from, scores: wantScores });
-        });
+    while (this.workers.length < threads - 1) this.workers.push(new Worker(workerUrl(), { workerData: { module: this.module, layout: this.layout } }));
+    const done = this.workers.slice(0, threads - 1).map((w, i) => {
+      const t = i + 1, from = bounds[t], to = bounds[t + 1];
+      const part = sliceInput(x, from, to, this.layout);
+      w.ref();
+      return new Promise<void>((resolve, reject) => {
+        const fail = (err: unknown) => { cleanup(); reject(err instanceof Error ? err : new Error(`inference worker exited (code ${err}) before it answered`)); };
+        const ok = (r: { classes: Int32Array; scores: Int32Array | null }) => {
+          cleanup();
+          classes.set(r.classes, from);
+          if (r.scores) scores.set(r.scores, from * this.layout.classes);
+          resolve();
+        };
+        const cleanup = () => { w.off('message', ok); w.off('error', fail); w.off('exit', fail); w.unref(); };
+        w.on('message', ok);
+        w.on('error', fail);
+        w.on('exit', fail);
+        const buffer = isPacked(part) ? part.packed.buffer : part.data.buffer;
+        w.postMessage({ input: part, count: to - from, scores: wantScores }, [buffer as ArrayBuffer]);
       });
-      this.local().evaluateRange(x, 0, bounds[1], classes, wantScores ? scores : null);
+    });
+    this.local().evaluateRange(x, 0, bounds[1], classes, wantScores ? scores : null);
+    try {
       await Promise.all(done);
-    } finally {
-      await Promise.all(workers.map((w) => w.terminate()));
+    } catch (err) {
+      await this.close();
+      throw err;
     }
     return { count: n, classes: this.layout.classes, scores, predictions: classes };
+  }
+
+  /** Stops the worker threads (a later evaluateParallel starts new ones). */
+  async close(): Promise<void> {
+    const ws = this.workers;
+    this.workers = [];
+    await Promise.all(ws.map((w) => w.terminate()));
   }
 }
 
