@@ -27,7 +27,6 @@ export const OP_AND = 0;
 export const OP_ANDNOT = 1;
 export const OP_OR = 2;
 export const OP_XOR = 3;
-export const LANE_OP_NAMES = ['and', 'andnot', 'or', 'xor'] as const;
 
 export interface LaneProgram {
   inputs: number;

@@ -16,7 +16,7 @@
 // the memory holds and never reported. Guarantee: bit-exact with the reference evaluator.
 
 import type { Ir } from '../ir/ir.js';
-import { laneProgram, LOC_ONES, LOC_ZERO, OP_AND, OP_ANDNOT, OP_OR, type LaneProgram } from './lane-program.js';
+import { laneProgram, LOC_ONES, LOC_ZERO, type LaneProgram } from './lane-program.js';
 import { I32, OPC, SECTION, SIMD, V128, WasmWriter } from './wasm-binary.js';
 
 export const MODE_PACKED = 1;
@@ -51,6 +51,7 @@ export interface WasmModule {
 
 /** Lane instructions per generated function: keeps each function small for the engine. */
 const PER_FUNCTION = 8192;
+/** Lane op kinds (lane-program.ts OP_AND, OP_ANDNOT, OP_OR, OP_XOR) as SIMD opcodes. */
 const LANE_OPS = [SIMD.v128And, SIMD.v128Andnot, SIMD.v128Or, SIMD.v128Xor];
 const ZERO_ADDR = 0, ONES_ADDR = 16, OUTROWS = 32;
 const align16 = (n: number) => Math.ceil(n / 16) * 16;
@@ -265,4 +266,3 @@ function emitExtract(f: WasmWriter, p: LaneProgram, L: WasmLayout): void {
   f.end();
 }
 
-export { OP_AND, OP_ANDNOT, OP_OR };
