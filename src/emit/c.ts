@@ -19,6 +19,9 @@ import type { ThresholdEncoding } from '../netlist/netlist.js';
 import { ByteWriter } from './bytes.js';
 import { laneProgram, LOC_ONES, LOC_ZERO, OP_AND, OP_ANDNOT, OP_OR } from './lane-program.js';
 
+/** Statements per generated network function. */
+const PER_FUNCTION = 256;
+
 export interface EmitCOptions {
   /** Prefix of the functions and the file names (a C identifier). */
   top: string;
@@ -138,30 +141,39 @@ static uint64_t lgnc_load(const uint8_t *p, unsigned avail) {
   return v;
 }
 
-/* The network on one block of lanes: x = input lanes, o = output lanes. */
-static void ${T}_net(const lgnc_lane *x, lgnc_lane *o) {
-  const lgnc_lane zero = x[0] ^ x[0];
-  const lgnc_lane ones = ~zero;
-  lgnc_lane v[${Math.max(1, p.slots)}];
 `);
-  // Values live in the slot array v[] (reused as the lane program frees them): one
-  // statement per lane instruction, and gcc compiles far faster than with one local each.
+  // Values live in the slot array v[] (reused as the lane program frees them), one statement
+  // per lane instruction, in functions of PER_FUNCTION statements: gcc's time grows faster
+  // than linearly with the size of a function, and a call per part costs nothing here.
   const name = (loc: number): string => {
     if (loc === LOC_ZERO) return 'zero';
     if (loc === LOC_ONES) return 'ones';
     if (loc < p.slotBase) return `x[${loc - 2}]`;
     return `v[${loc - p.slotBase}]`;
   };
-  for (let i = 0; i < p.count; i++) {
-    const a = name(p.srcA[i]), b = name(p.srcB[i]);
-    const k = p.kind[i];
-    w.str('  v[').num(p.dst[i]).str('] = ').str(a)
-      .str(k === OP_AND ? ' & ' : k === OP_ANDNOT ? ' & ~' : k === OP_OR ? ' | ' : ' ^ ').str(b).str(';\n');
+  const parts = Math.max(1, Math.ceil(p.count / PER_FUNCTION));
+  const opening = '  const lgnc_lane zero = x[0] ^ x[0];\n  const lgnc_lane ones = ~zero;\n';
+  for (let part = 0; part < parts; part++) {
+    w.str(`/* Network part ${part + 1} of ${parts}: lane instructions on slots v[]. */\n`);
+    w.str(`static void ${T}_part${part}(const lgnc_lane *x, lgnc_lane *v) {\n`).str(opening);
+    for (let i = part * PER_FUNCTION; i < Math.min(p.count, (part + 1) * PER_FUNCTION); i++) {
+      const a = name(p.srcA[i]), b = name(p.srcB[i]);
+      const k = p.kind[i];
+      w.str('  v[').num(p.dst[i]).str('] = ').str(a)
+        .str(k === OP_AND ? ' & ' : k === OP_ANDNOT ? ' & ~' : k === OP_OR ? ' | ' : ' ^ ').str(b).str(';\n');
+    }
+    w.str('  (void)zero;\n  (void)ones;\n}\n\n');
   }
+  w.str(`/* The network on one block of lanes: x = input lanes, o = output lanes. */
+static void ${T}_net(const lgnc_lane *x, lgnc_lane *o) {
+  lgnc_lane v[${Math.max(1, p.slots)}];
+`).str(opening);
+  for (let part = 0; part < parts; part++) w.str(`  ${T}_part${part}(x, v);\n`);
   for (let j = 0; j < p.outLoc.length; j++) {
     w.str('  o[').num(j).str('] = ').str(p.outInv[j] ? '~' : '').str(name(p.outLoc[j])).str(';\n');
   }
-  w.str(`  (void)ones;
+  w.str(`  (void)zero;
+  (void)ones;
 }
 
 /* Transposes count <= LGNC_BLOCK packed vectors into input lanes and runs the network. */
