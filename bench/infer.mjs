@@ -94,6 +94,25 @@ function readOut(path, n, K) {
   return { classes: u16.subarray(0, n), scores: u16.subarray(n, n + n * K) };
 }
 
+function renderTable(results) {
+  const M = (v) => `${(v / 1e6).toFixed(2)} M`;
+  const lines = [];
+  lines.push(`machine: ${results.machine}; ${results.date}; best of >= 3 rounds in ${SECONDS} s; classes and scores equal the reference on every vector\n`);
+  lines.push('| model | backend | samples/s, 1 core | samples/s, all cores | vs baseline (1 core) | code generation | compile |');
+  lines.push('|---|---|---:|---:|---:|---:|---:|');
+  for (const r of results.models) {
+    const b = r.baseline.classifyPerSecond;
+    const x = (v) => `${(v / b).toFixed(2)}×`;
+    lines.push(`| ${r.model} (${r.gates.toLocaleString('en-US')} gates → ${r.irGates.toLocaleString('en-US')}) | reference evaluator (scores) | ${M(r.reference.perSecond)} | — | ${x(r.reference.perSecond)} | — | — |`);
+    lines.push(`|  | difflogic-style C baseline (classify) | ${M(b)} | ${M(r.baseline.classifyPerSecondAllCores)} | 1.00× | ${r.baseline.emitMs.toFixed(0)} ms | gcc ${r.baseline.gccSeconds.toFixed(1)} s |`);
+    lines.push(`|  | lgnc C, 64-bit lanes (classify) | ${M(r.c64.classifyPerSecond)} | ${M(r.c64.classifyPerSecondAllCores)} | **${x(r.c64.classifyPerSecond)}** | ${r.c64.emitMs.toFixed(0)} ms | gcc ${r.c64.gccSeconds.toFixed(1)} s |`);
+    lines.push(`|  | lgnc C, default 128-bit vectors (classify / scores) | ${M(r.c.classifyPerSecond)} / ${M(r.c.perSecond)} | ${M(r.c.classifyPerSecondAllCores)} | **${x(r.c.classifyPerSecond)}** | ${r.c.emitMs.toFixed(0)} ms | gcc ${r.c.gccSeconds.toFixed(1)} s |`);
+    lines.push(`|  | WebAssembly in process (classify / scores) | ${M(r.wasm.classifyPerSecond)} / ${M(r.wasm.perSecond)} | ${M(r.wasm.classifyPerSecondAllCores)} | ${x(r.wasm.classifyPerSecond)} | ${r.wasm.codegenMs.toFixed(0)} ms (first ${r.wasm.codegenMsFirst.toFixed(0)}) | ${r.wasm.compileMsOptimizing.toFixed(0)} ms optimizing, ${r.wasm.compileMsBaseline.toFixed(0)} ms baseline |`);
+    lines.push(`|  | \`lgnc eval\` by evalMs (scores) | ${M(r.lgncEval.perSecond)} | — | **${x(r.lgncEval.perSecond)}** | ${r.lgncEval.codegenMs} ms | ${r.lgncEval.compileMs} ms |`);
+  }
+  return lines.join('\n') + '\n';
+}
+
 const results = { machine: `${cpus()[0]?.model ?? 'unknown CPU'}, ${CORES} cores, Node ${process.version}, ${spawnSync(cCompiler(), ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0]}`, date: new Date().toISOString().slice(0, 10), seconds: SECONDS, models: [] };
 const mnist = loadDataset('mnist');
 
@@ -180,24 +199,10 @@ for (const path of models()) {
   }
   row.exactOnEveryVector = true;
   results.models.push(row);
+  say(renderTable({ ...results, models: [row] }));
 }
 
-const M = (v) => `${(v / 1e6).toFixed(2)} M`;
-const lines = [];
-lines.push(`machine: ${results.machine}; ${results.date}; best of >= 3 rounds in ${SECONDS} s; classes and scores equal the reference on every vector\n`);
-lines.push('| model | backend | samples/s, 1 core | samples/s, all cores | vs baseline (1 core) | code generation | compile |');
-lines.push('|---|---|---:|---:|---:|---:|---:|');
-for (const r of results.models) {
-  const b = r.baseline.classifyPerSecond;
-  const x = (v) => `${(v / b).toFixed(2)}×`;
-  lines.push(`| ${r.model} (${r.gates.toLocaleString('en-US')} gates → ${r.irGates.toLocaleString('en-US')}) | reference evaluator (scores) | ${M(r.reference.perSecond)} | — | ${x(r.reference.perSecond)} | — | — |`);
-  lines.push(`|  | difflogic-style C baseline (classify) | ${M(b)} | ${M(r.baseline.classifyPerSecondAllCores)} | 1.00× | ${r.baseline.emitMs.toFixed(0)} ms | gcc ${r.baseline.gccSeconds.toFixed(1)} s |`);
-  lines.push(`|  | lgnc C, 64-bit lanes (classify) | ${M(r.c64.classifyPerSecond)} | ${M(r.c64.classifyPerSecondAllCores)} | **${x(r.c64.classifyPerSecond)}** | ${r.c64.emitMs.toFixed(0)} ms | gcc ${r.c64.gccSeconds.toFixed(1)} s |`);
-  lines.push(`|  | lgnc C, default 128-bit vectors (classify / scores) | ${M(r.c.classifyPerSecond)} / ${M(r.c.perSecond)} | ${M(r.c.classifyPerSecondAllCores)} | **${x(r.c.classifyPerSecond)}** | ${r.c.emitMs.toFixed(0)} ms | gcc ${r.c.gccSeconds.toFixed(1)} s |`);
-  lines.push(`|  | WebAssembly in process (classify / scores) | ${M(r.wasm.classifyPerSecond)} / ${M(r.wasm.perSecond)} | ${M(r.wasm.classifyPerSecondAllCores)} | ${x(r.wasm.classifyPerSecond)} | ${r.wasm.codegenMs.toFixed(0)} ms (first ${r.wasm.codegenMsFirst.toFixed(0)}) | ${r.wasm.compileMsOptimizing.toFixed(0)} ms optimizing, ${r.wasm.compileMsBaseline.toFixed(0)} ms baseline |`);
-  lines.push(`|  | \`lgnc eval\` by evalMs (scores) | ${M(r.lgncEval.perSecond)} | — | **${x(r.lgncEval.perSecond)}** | ${r.lgncEval.codegenMs} ms | ${r.lgncEval.compileMs} ms |`);
-}
-const text = lines.join('\n') + '\n';
+const text = renderTable(results);
 process.stdout.write(text);
 mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
 writeFileSync(join(ROOT, 'bench/results/infer.json'), JSON.stringify(results, null, 2) + '\n');

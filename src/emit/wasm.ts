@@ -50,7 +50,7 @@ export interface WasmModule {
 }
 
 /** Lane instructions per generated function: keeps each function small for the engine. */
-const PER_FUNCTION = 8192;
+const PER_FUNCTION = 1024;
 /** Lane op kinds (lane-program.ts OP_AND, OP_ANDNOT, OP_OR, OP_XOR) as SIMD opcodes. */
 const LANE_OPS = [SIMD.v128And, SIMD.v128Andnot, SIMD.v128Or, SIMD.v128Xor];
 const ZERO_ADDR = 0, ONES_ADDR = 16, OUTROWS = 32;
@@ -107,18 +107,22 @@ export function emitWasm(ir: Ir, opts: { chunk?: number } = {}): WasmModule {
     f.pos = 0;
   };
 
-  // net_k: the lane instructions, in order.
+  // net_k: the lane instructions, in order. The last result also stays in local 1, and a
+  // reader of it takes it from there instead of loading it back (adder chains do that a lot).
+  const LAST = 1;
   for (let part = 0; part < parts; part++) {
     const end = Math.min(p.count, (part + 1) * PER_FUNCTION);
+    let last = -1;
     for (let i = part * PER_FUNCTION; i < end; i++) {
       body.i32Const(0);
       const k = p.kind[i], a = p.srcA[i], b = p.srcB[i];
-      pushLoc(body, a);
-      pushLoc(body, b);
-      body.simd(LANE_OPS[k]);
+      if (a === last) body.localGet(LAST); else pushLoc(body, a);
+      if (b === last) body.localGet(LAST); else pushLoc(body, b);
+      body.simd(LANE_OPS[k]).localTee(LAST);
       body.v128Store(slotsAddr + p.dst[i] * 16);
+      last = p.slotBase + p.dst[i];
     }
-    finish(body);
+    finish(body, [[1, V128]]);
   }
 
   // outputs(inb): the score and class bits into the output rows, inversions applied.

@@ -49,8 +49,15 @@ function expectMatches(exe: string, net: Netlist, n: number, seed: number): void
 }
 
 describe('C backend (gcc -O2)', () => {
-  it('finds the C compiler (install gcc, or run npm run setup as root)', () => {
+  it('finds the C compiler (install gcc, or run npm run setup as root); a missing one is named with the install line', () => {
     expect(() => cCompiler()).not.toThrow();
+    const saved = process.env.CC;
+    process.env.CC = '/nonexistent/cc';
+    try {
+      expect(() => cCompiler()).toThrow(/\/nonexistent\/cc not found: .*sudo apt-get install gcc/);
+    } finally {
+      if (saved === undefined) delete process.env.CC; else process.env.CC = saved;
+    }
   });
 
   it('equals the reference evaluator on random netlists at 64, 128 and 256 samples per statement', () => {
