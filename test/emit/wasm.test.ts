@@ -4,6 +4,7 @@
 
 import { afterAll, describe, expect, it } from 'vitest';
 import wabtInit from 'wabt';
+import { emitC } from '../../src/emit/c.js';
 import { emitWasm } from '../../src/emit/wasm.js';
 import { netlistInference, WasmInference } from '../../src/emit/wasm-runtime.js';
 import { evaluateIr } from '../../src/ir/evaluate.js';
@@ -31,6 +32,12 @@ describe('WebAssembly backend', () => {
       expect(() => mod.validate()).not.toThrow();
       mod.destroy();
     }
+  });
+
+  it('is deterministic: the same IR gives byte-identical WebAssembly and C', () => {
+    const ir = optimize(irFromNetlist(randomTestNetlist(7))).ir;
+    expect(Buffer.from(emitWasm(ir).bytes).equals(Buffer.from(emitWasm(ir).bytes))).toBe(true);
+    expect(Buffer.from(emitC(ir, { top: 't' }).c).equals(Buffer.from(emitC(ir, { top: 't' }).c))).toBe(true);
   });
 
   it('equals the reference evaluator on 80 random netlists, optimized and not, sliced and packed', () => {
