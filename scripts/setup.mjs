@@ -33,7 +33,8 @@ const APT = [
   [{ cmd: 'verilator' }, 'verilator', 'lgnc verify (simulation of the emitted Verilog)'],
   [{ cmd: 'g++' }, 'g++', 'lgnc verify (Verilator compiles its simulators with it)'],
   [{ cmd: 'make' }, 'make', 'lgnc verify (Verilator builds its simulators with it)'],
-  [{ path: '/usr/bin/chromium' }, 'chromium', 'the test that renders build/report.html'],
+  [{ cmd: 'gcc' }, 'gcc', 'building lgnc compile --emit c output (its tests, npm run bench:infer)'],
+  [{ path: '/usr/bin/chromium' }, 'chromium', 'the tests that render build/report.html and load lgnc compile --emit wasm output in a browser'],
   [{ path: '/usr/share/datasets/fashion-mnist' }, 'dataset-fashion-mnist', 'lgnc train --dataset fashion-mnist'],
 ];
 

@@ -1,7 +1,8 @@
-// `lgnc compile MODEL -o DIR`: netlist → optimized gate IR → Verilog, plus the build manifest.
+// `lgnc compile MODEL -o DIR`: netlist → optimized gate IR → Verilog, plus the build manifest;
+// with --emit c / wasm, software backends (C source, a WebAssembly module with its loader).
 
 import type { Command } from 'commander';
-import { compileToDir, type BuildManifest } from '../emit/build.js';
+import { compileToDir, EMIT_TARGETS, writtenFiles, type BuildManifest, type EmitTarget } from '../emit/build.js';
 import { UserError } from '../util/errors.js';
 import { checkOutputPath } from '../util/files.js';
 import { keyValues, printJson, table } from './output.js';
@@ -11,6 +12,7 @@ interface CompileCliOptions {
   top?: string;
   pipeline?: string;
   opt: boolean;
+  emit: string;
   json?: boolean;
 }
 
@@ -23,6 +25,7 @@ export function registerCompile(program: Command): void {
     .option('--top <name>', 'Verilog module (and file) name (default: the netlist name, sanitized)')
     .option('--pipeline <levels>', 'register every <levels> gate levels (adds clk, in_valid, out_valid; one result per clock)')
     .option('--no-opt', 'skip the optimization passes: emit the network gate for gate (for comparison)')
+    .option('--emit <targets>', 'what to write, comma-separated: verilog (<top>.v + manifest + IR), c (<top>.c + <top>.h), wasm (<top>.wasm + <top>.mjs loader)', 'verilog')
     .option('--json', 'print the build manifest as JSON')
     .addHelpText('after', `
 Examples:
@@ -30,11 +33,14 @@ Examples:
   $ lgnc compile model.json -o build/ --pipeline 4    registers every 4 gate levels
   $ lgnc compile model.json -o build/ --no-opt        the unoptimized network, for comparison
   $ lgnc compile model.json -o build/ --top core --json | jq .stats.lut4Estimate
+  $ lgnc compile model.json --emit c -o out/          out/<top>.c + out/<top>.h (C99: <top>_classify, <top>_scores)
+  $ lgnc compile model.json --emit wasm -o web/       web/<top>.wasm + web/<top>.mjs (classify(packed), scores(packed))
 
 The LUT4 estimate is a greedy cut-based mapping of the gates (no synthesis run);
 \`lgnc synth\` reports the real count.`)
     .action((model: string, opts: CompileCliOptions) => {
       const pipeline = parsePipeline(opts.pipeline);
+      const emit = parseEmit(opts.emit);
       checkOutputPath(opts.out, 'folder', 'output folder (-o)');
       const quiet = opts.json || !!process.env.CI || !process.stderr.isTTY;
       const t0 = performance.now();
@@ -43,12 +49,14 @@ The LUT4 estimate is a greedy cut-based mapping of the gates (no synthesis run);
         top: opts.top,
         pipeline,
         optimize: opts.opt,
+        emit,
         timings,
         onPhase: quiet ? undefined : (p) => process.stderr.write(`lgnc compile: ${p}…\n`),
       });
       const ms = performance.now() - t0;
-      if (opts.json) return printJson({ ok: true, dir: opts.out, ...m, compileMs: Math.round(ms), timingsMs: timings });
-      printReport(m, opts.out, ms);
+      const files = writtenFiles(m);
+      if (opts.json) return printJson({ ok: true, dir: opts.out, ...m, files, compileMs: Math.round(ms), timingsMs: timings });
+      printReport(m, opts.out, ms, files);
     });
 }
 
@@ -59,7 +67,14 @@ function parsePipeline(v: string | undefined): number | null {
   return n;
 }
 
-function printReport(m: BuildManifest, dir: string, ms: number): void {
+function parseEmit(v: string): EmitTarget[] {
+  const list = v.split(',').map((t) => t.trim()).filter(Boolean);
+  const bad = list.filter((t) => !EMIT_TARGETS.includes(t as EmitTarget));
+  if (bad.length || list.length === 0) throw new UserError(`--emit ${v}: give one or more of ${EMIT_TARGETS.join(', ')}, comma-separated (e.g. --emit c or --emit verilog,wasm)`);
+  return [...new Set(list)] as EmitTarget[];
+}
+
+function printReport(m: BuildManifest, dir: string, ms: number, files: string[]): void {
   const s = m.stats;
   const out = process.stdout;
   out.write(`${m.model}: compiled to module ${m.top} in ${(ms / 1000).toFixed(2)} s\n\n`);
@@ -78,7 +93,7 @@ function printReport(m: BuildManifest, dir: string, ms: number): void {
       s.passes.map((p) => [p.phase, p.pass, p.runs, p.before, p.after, p.removed, p.added])));
   }
   const base = dir.replace(/\/+$/, '');
-  out.write(`\nwrote ${base}/${m.verilog}, ${base}/${m.top}.json (manifest), ${base}/${m.ir}\n`);
+  out.write(`\nwrote ${files.map((f) => `${base}/${f}`).join(', ')}\n`);
 }
 
 const fmt = (n: number) => n.toLocaleString('en-US');

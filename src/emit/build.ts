@@ -1,7 +1,9 @@
 // The compile step as a library call: netlist file → build folder (the build contract).
 // compileToDir writes DIR/<top>.v (the core module), DIR/<top>.json (the build manifest,
 // format "lgnc-build") and DIR/<top>.ir.json (the optimized IR), atomically, and returns the
-// manifest. Before writing anything it checks the lowered IR against the reference evaluator
+// manifest. With `emit` it writes software backends instead of or besides the Verilog:
+// 'c' → DIR/<top>.c + DIR/<top>.h (c.ts), 'wasm' → DIR/<top>.wasm + DIR/<top>.mjs (wasm.ts,
+// wasm-loader.ts). Before writing anything it checks the lowered IR against the reference evaluator
 // on random vectors (256; 64 above 200k gates), so a compiler bug stops the build instead of
 // producing wrong hardware.
 // readBuildManifest finds and validates the manifest in a build folder for verify/synth/flow.
@@ -17,7 +19,7 @@ import { irFromNetlist } from '../ir/from-netlist.js';
 import { classWidth, depth, REGION_NAMES, scoreWidth, type Ir } from '../ir/ir.js';
 import { optimize, type PassRun } from '../ir/passes/index.js';
 import { UserError } from '../util/errors.js';
-import { readFileOrFail, writeFilesAtomic } from '../util/files.js';
+import { readFileOrFail, writeFilesAtomic, type OutputFile } from '../util/files.js';
 import { LGNC_VERSION } from '../util/version.js';
 import { LIMITS, overLimit } from '../netlist/limits.js';
 import { ByteWriter } from './bytes.js';
@@ -25,6 +27,9 @@ import { checkBuildManifest } from './manifest.js';
 import { estimateLut4 } from './lut-estimate.js';
 import { isVerilogIdentifier, verilogIdentifier } from './names.js';
 import { emitVerilog } from './verilog.js';
+import { emitC, isCIdentifier } from './c.js';
+import { emitWasm } from './wasm.js';
+import { emitWasmLoader } from './wasm-loader.js';
 
 export interface CompileOptions {
   /** Module (and file) name; default: the netlist name, sanitized. */
@@ -37,7 +42,12 @@ export interface CompileOptions {
   onPhase?: (phase: string) => void;
   /** Filled with milliseconds per phase (kept out of the manifest, which is deterministic). */
   timings?: Record<string, number>;
+  /** What to write (default ['verilog']): the Verilog build, C source, a WebAssembly module. */
+  emit?: EmitTarget[];
 }
+
+export type EmitTarget = 'verilog' | 'c' | 'wasm';
+export const EMIT_TARGETS: EmitTarget[] = ['verilog', 'c', 'wasm'];
 
 /** One row of the pass table: a pass's runs within one phase, summed. */
 export interface PassSummary {
@@ -205,6 +215,11 @@ function headerLines(m: Omit<BuildManifest, 'stats'>, s: CompileStats, modelName
   return lines;
 }
 
+/** The files compileToDir wrote, relative to the folder, in order. */
+export function writtenFiles(m: BuildManifest): string[] {
+  return (m as BuildManifest & { files?: string[] }).files ?? [];
+}
+
 export function compileToDir(netlistPath: string, outDir: string, opts: CompileOptions = {}): BuildManifest {
   const timings: Record<string, number> = opts.timings ?? {};
   let t = performance.now();
@@ -275,6 +290,33 @@ export function compileToDir(netlistPath: string, outDir: string, opts: CompileO
     lgncVersion: LGNC_VERSION,
   };
 
+  const emit = new Set(opts.emit ?? ['verilog']);
+  // Every file of the build or none: collected here, written together at the end.
+  const outputs: OutputFile[] = [];
+  const files: string[] = [];
+  const write = (name: string, data: string | Uint8Array) => { outputs.push({ path: join(outDir, name), data }); files.push(name); };
+  const swHeader = [`model: ${net.name} (netlist "${netlistPath.split(/[\\/]/).pop()}", sha256 ${modelSha256})`, `lgnc ${LGNC_VERSION}; ${ir.gates} gates (network ${stats.gatesByRegion.network}, popcount ${stats.gatesByRegion.popcount}, argmax ${stats.gatesByRegion.argmax})`];
+  if (emit.has('c')) {
+    if (!isCIdentifier(top)) throw new UserError(`--top ${JSON.stringify(top)}: not a legal C identifier for --emit c; use letters, digits and _ (not starting with a digit)`);
+    phase('emitting C');
+    const c = emitC(ir, { top, encoding: net.encoding, header: swHeader });
+    lap('emitC');
+    write(`${top}.c`, c.c);
+    write(`${top}.h`, c.h);
+  }
+  if (emit.has('wasm')) {
+    phase('emitting WebAssembly');
+    const w = emitWasm(ir);
+    lap('emitWasm');
+    write(`${top}.wasm`, w.bytes);
+    write(`${top}.mjs`, emitWasmLoader(top, w.layout, swHeader));
+  }
+  Object.defineProperty(manifest, 'files', { value: files, enumerable: false });
+  if (!emit.has('verilog')) {
+    writeFilesAtomic(outputs);
+    return manifest;
+  }
+
   phase('emitting Verilog');
   const v = emitVerilog(ir, {
     top,
@@ -288,12 +330,11 @@ export function compileToDir(netlistPath: string, outDir: string, opts: CompileO
   lap('emit');
 
   phase('writing files');
-  // All three or none; the manifest is renamed into place last.
-  writeFilesAtomic([
-    { path: join(outDir, manifest.verilog), data: v.bytes },
-    { path: join(outDir, manifest.ir), data: formatIr(ir) },
-    { path: join(outDir, `${top}.json`), data: JSON.stringify(manifest, null, 2) + '\n' },
-  ]);
+  // The manifest goes last, so it is renamed into place after the files it describes.
+  write(manifest.verilog, v.bytes);
+  write(manifest.ir, formatIr(ir));
+  write(`${top}.json`, JSON.stringify(manifest, null, 2) + '\n');
+  writeFilesAtomic(outputs);
   lap('write');
   return manifest;
 }

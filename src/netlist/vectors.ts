@@ -49,13 +49,26 @@ export function parseTextVectors(text: string, inputs: number, source = 'vectors
   return x;
 }
 
-export function parseBinaryVectors(buf: Uint8Array, inputs: number, source = 'vectors'): BitSlices {
+/** n packed vectors (the binary format above), as they are in the file. */
+export interface PackedVectors {
+  packed: Uint8Array;
+  count: number;
+}
+
+/** Checks that buf holds whole vectors; returns them as they are, not transposed. */
+export function packedVectors(buf: Uint8Array, inputs: number, source = 'vectors'): PackedVectors {
   const per = bytesPerVector(inputs);
   if (buf.length % per !== 0) {
     throw new UserError(`${source}: ${buf.length} bytes is not a whole number of vectors: ${inputs} inputs take ${per} bytes per vector. Is the file for another model?`);
   }
   const count = buf.length / per;
   checkVectorCount(inputs, count, source);
+  return { packed: buf, count };
+}
+
+export function parseBinaryVectors(buf: Uint8Array, inputs: number, source = 'vectors'): BitSlices {
+  const per = bytesPerVector(inputs);
+  const { count } = packedVectors(buf, inputs, source);
   const x = allocSlices(inputs, count);
   for (let s = 0; s < count; s++) {
     const w = s >>> 5;
@@ -98,9 +111,15 @@ function looksLikeText(buf: Uint8Array): boolean {
 
 /** Reads a vector file; 'auto' picks binary for .bin files and for content that is not text. */
 export function readVectors(path: string, inputs: number, format: VectorFormat = 'auto'): BitSlices {
+  const x = readVectorsAsStored(path, inputs, format);
+  return 'packed' in x ? parseBinaryVectors(x.packed, inputs, path) : x;
+}
+
+/** Like readVectors, but a binary file comes back packed, as stored (for compiled backends). */
+export function readVectorsAsStored(path: string, inputs: number, format: VectorFormat = 'auto'): BitSlices | PackedVectors {
   const buf = readFileOrFail(path, 'vector file', LIMITS.fileBytes);
   const fmt = format !== 'auto' ? format : extname(path) === '.bin' || !looksLikeText(buf) ? 'bin' : 'text';
-  return fmt === 'bin' ? parseBinaryVectors(buf, inputs, path) : parseTextVectors(buf.toString('utf8'), inputs, path);
+  return fmt === 'bin' ? packedVectors(new Uint8Array(buf.buffer, buf.byteOffset, buf.length), inputs, path) : parseTextVectors(buf.toString('utf8'), inputs, path);
 }
 
 export function writeVectors(path: string, x: BitSlices, format: 'text' | 'bin' = extname(path) === '.bin' ? 'bin' : 'text'): void {
