@@ -14,7 +14,7 @@ import { argmax } from '../../src/ir/passes/argmax.js';
 import { popcount } from '../../src/ir/passes/popcount.js';
 import { evaluateNetlist } from '../../src/netlist/evaluate.js';
 import type { Netlist } from '../../src/netlist/netlist.js';
-import { randomNetlist } from '../../src/netlist/random.js';
+import { randomConvNetlist, randomNetlist } from '../../src/netlist/random.js';
 import { formatBinaryVectors, randomVectors } from '../../src/netlist/vectors.js';
 import { expectSame, randomTestIr, randomTestNetlist } from '../ir/helpers.js';
 
@@ -108,5 +108,16 @@ describe('WebAssembly backend', () => {
     const net = randomNetlist({ inputs: 784, widths: [2000, 2000, 1000], classes: 10, seed: 3, sameInputRate: 0 });
     const x = randomVectors(784, 2000, 4);
     expectSame(netlistInference(net).evaluate(packed(x)), evaluateNetlist(net, x), 'mnist-size');
+  });
+
+  it('v2 conv netlists (unrolled to gates) predict what the v2 reference evaluator predicts', () => {
+    for (let seed = 1; seed <= 6; seed++) {
+      const net = randomConvNetlist({ seed });
+      const x = randomVectors(net.inputs, 300, seed);
+      const want = evaluateNetlist(net, x);
+      const got = netlistInference(net).evaluate(x);
+      expect(Array.from(got.predictions)).toEqual(Array.from(want.predictions));
+      expect(Array.from(got.scores)).toEqual(Array.from(want.scores));
+    }
   });
 });
