@@ -299,7 +299,7 @@ function existing(path: string): Stats | null {
     return statSync(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code !== 'ENOENT' && code !== 'ENOTDIR') throw fileError(err, path, 'look at this path');
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') throw fileError(err, path, 'reach it (a folder on the way may not be searched)');
     // A dangling symlink exists as a name though it points nowhere: report it as a file.
     try {
       return lstatSync(path);
