@@ -11,7 +11,7 @@
 // - reads refuse devices and files larger than the caller's bound before reading them.
 
 import {
-  closeSync, fstatSync, lstatSync, mkdirSync, mkdtempSync, openSync, readSync, renameSync, rmSync, rmdirSync,
+  accessSync, closeSync, constants, fstatSync, lstatSync, mkdirSync, mkdtempSync, openSync, readSync, renameSync, rmSync, rmdirSync,
   statfsSync, statSync, writeFileSync, type Stats,
 } from 'node:fs';
 import { basename, dirname, join, parse, resolve, sep } from 'node:path';
@@ -238,7 +238,12 @@ function fileInPath(path: string): string | null {
   let at = root;
   for (const part of abs.slice(root.length).split(sep).filter(Boolean)) {
     at = join(at, part);
-    const st = existing(at);
+    let st: Stats | null;
+    try {
+      st = existing(at);
+    } catch {
+      return null;
+    }
     if (!st) return null;
     if (!st.isDirectory()) return at;
   }
@@ -278,32 +283,29 @@ function refusePseudoFs(folder: string, path: string, what: string): void {
   if (name) throw new UserError(`${path}: cannot write the ${what} there: ${folder} is on ${name}, a pseudo-filesystem of the kernel, not a disk. Choose a path on a normal disk.`);
 }
 
-/** Tries to create (and remove) a file in `folder`; returns the error, or null when writable. */
+/** Whether `folder` can take new files (access(2): permissions and read-only mounts); the error, or null. */
 function probeWritable(folder: string): unknown {
-  const probe = join(folder, `.lgnc-probe.${process.pid}.${++tempCounter}`);
   try {
-    writeFileSync(probe, '', { flag: 'wx' });
-    rmSync(probe, { force: true });
+    accessSync(folder, constants.W_OK | constants.X_OK);
     return null;
   } catch (err) {
     return err;
   }
 }
 
+/** The path's stats, or null when nothing is there; other errors (EACCES: a folder on the way may not be searched) are thrown as UserErrors. */
 function existing(path: string): Stats | null {
   try {
     return statSync(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') {
-      // A dangling symlink exists as a name though it points nowhere: report it as a file.
-      try {
-        return lstatSync(path);
-      } catch {
-        return null;
-      }
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') throw fileError(err, path, 'reach it (a folder on the way may not be searched)');
+    // A dangling symlink exists as a name though it points nowhere: report it as a file.
+    try {
+      return lstatSync(path);
+    } catch {
+      return null;
     }
-    return null;
   }
 }
 

@@ -69,6 +69,7 @@ function watchdog(seed: number, ms: number): [(i: number) => void, () => void] {
 export function fuzz<T>(o: FuzzOptions<T>): FuzzReport {
   const rand = mulberry32(o.seed);
   const [beat, stopWatchdog] = watchdog(o.seed, o.hangMs ?? HANG_MS);
+  const started = performance.now();
   const report: FuzzReport = { cases: 0, valid: 0, refused: 0, kinds: 0, slowestMs: 0, failures: [] };
   const kinds = new Set<string>();
   const timeMs = o.timeMs ?? 5000;
@@ -98,6 +99,8 @@ export function fuzz<T>(o: FuzzOptions<T>): FuzzReport {
   }
   stopWatchdog();
   report.kinds = kinds.size;
+  // LGNC_FUZZ_REPORT=1 prints one line per corpus (the README's table comes from it).
+  if (process.env.LGNC_FUZZ_REPORT) console.log(`fuzz seed ${o.seed}: ${report.cases} cases, ${report.valid} valid, ${report.refused} refused (${report.kinds} distinct messages), ${report.failures.length} failures, slowest ${report.slowestMs.toFixed(0)} ms, ${(performance.now() - started).toFixed(0)} ms in all`);
   return report;
 }
 

@@ -4,7 +4,7 @@
 // file systems (tiny tmpfs mounts) are used; elsewhere those two tests are skipped.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -88,6 +88,23 @@ describe('output paths', () => {
   it.skipIf(!readOnly)('a read-only file system: refused up front with the fix', () => {
     expect(() => checkOutputPath(join(readOnly!, 'build'), 'folder', 'output folder (-o)')).toThrow(/the file system is read-only. Choose a path on a writable disk/);
     expect(() => writeFileAtomic(join(readOnly!, 'x.json'), '{}')).toThrow(/read-only/);
+  });
+
+  it('a folder the user may not write: refused up front (as root: checked as user nobody)', () => {
+    const locked = join(base, 'locked');
+    mkdirSync(locked, { mode: 0o555 });
+    chmodSync(base, 0o755);
+    const target = join(locked, 'build');
+    if (process.getuid?.() !== 0) {
+      expect(() => checkOutputPath(target, 'folder', 'output folder (-o)')).toThrow(/permission denied. Choose a folder you can write to/);
+      return;
+    }
+    const asNobody = spawnSync('runuser', ['-u', 'nobody', '--', process.execPath, '--input-type=module', '-e',
+      `import { checkOutputPath } from ${JSON.stringify(join(ROOT, 'dist/util/files.js'))};
+       try { checkOutputPath(${JSON.stringify(target)}, 'folder', 'output folder (-o)'); } catch (e) { process.stdout.write(e.message); }`], { encoding: 'utf8' });
+    if (asNobody.error || /runuser: /.test(asNobody.stderr)) return; // no runuser here
+    expect(asNobody.stderr).toBe('');
+    expect(asNobody.stdout).toMatch(/build: cannot write the output folder \(-o\) in .*locked: permission denied. Choose a folder you can write to/);
   });
 
   it('every file system error code becomes a message with the path and a fix', () => {
