@@ -2,21 +2,29 @@
 // straight into one buffer is several times faster (and far lighter on the garbage collector)
 // than building a string per line and joining them.
 
-export class ByteWriter {
-  private buf: Uint8Array;
-  private pos = 0;
+/** A byte buffer that doubles when full: what the emitters' writers (text, WebAssembly) share. */
+export class GrowableBuffer {
+  buf: Uint8Array;
+  pos = 0;
 
-  constructor(capacity = 1 << 20) {
+  constructor(capacity: number) {
     this.buf = new Uint8Array(capacity);
   }
 
-  private ensure(n: number): void {
+  /** Makes room for n more bytes. */
+  protected ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
     let cap = this.buf.length * 2;
     while (cap < this.pos + n) cap *= 2;
     const next = new Uint8Array(cap);
     next.set(this.buf.subarray(0, this.pos));
     this.buf = next;
+  }
+}
+
+export class ByteWriter extends GrowableBuffer {
+  constructor(capacity = 1 << 20) {
+    super(capacity);
   }
 
   /** Appends an ASCII string. */

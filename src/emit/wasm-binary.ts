@@ -5,21 +5,11 @@
 // the WebAssembly core specification 2.0 (binary format, chapter 5) and the fixed-width SIMD
 // proposal's opcode table; the tests validate every module it writes with wabt.
 
-export class WasmWriter {
-  buf: Uint8Array;
-  pos = 0;
+import { GrowableBuffer } from './bytes.js';
 
+export class WasmWriter extends GrowableBuffer {
   constructor(capacity = 1 << 16) {
-    this.buf = new Uint8Array(capacity);
-  }
-
-  private ensure(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
-    let cap = this.buf.length * 2;
-    while (cap < this.pos + n) cap *= 2;
-    const next = new Uint8Array(cap);
-    next.set(this.buf.subarray(0, this.pos));
-    this.buf = next;
+    super(capacity);
   }
 
   byte(b: number): this {
