@@ -9,12 +9,7 @@ export function scalarEval(net: Netlist, bits: number[]): { scores: number[]; cl
   for (const layer of net.layers) {
     prev = layer.op.map((op, g) => (op >> (3 - (2 * prev[layer.a[g]] + prev[layer.b[g]]))) & 1);
   }
-  const K = net.output.classes;
-  const per = prev.length / K;
-  const scores = Array.from({ length: K }, (_, c) => prev.slice(c * per, (c + 1) * per).reduce((s, v) => s + v, 0));
-  let cls = 0;
-  for (let c = 1; c < K; c++) if (scores[c] > scores[cls]) cls = c;
-  return { scores, cls };
+  return groupSum(prev, net.output.classes);
 }
 
 /**
@@ -78,9 +73,13 @@ export function scalarEvalV2(net: NetlistV2, bits: number[]): { scores: number[]
     all.push(...out);
     prev = out;
   }
-  const K = net.output.classes;
-  const per = prev.length / K;
-  const scores = Array.from({ length: K }, (_, c) => prev.slice(c * per, (c + 1) * per).reduce((s, v) => s + v, 0));
+  return groupSum(prev, net.output.classes);
+}
+
+/** Group-Sum of the last layer's bits and the argmax, ties to the lowest class. */
+function groupSum(last: number[], K: number): { scores: number[]; cls: number } {
+  const per = last.length / K;
+  const scores = Array.from({ length: K }, (_, c) => last.slice(c * per, (c + 1) * per).reduce((s, v) => s + v, 0));
   let cls = 0;
   for (let c = 1; c < K; c++) if (scores[c] > scores[cls]) cls = c;
   return { scores, cls };
