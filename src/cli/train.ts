@@ -51,7 +51,10 @@ interface Flags {
   rho?: 'sin' | 'sigmoid';
   gumbel?: number;
   init?: 'gaussian' | 'residual';
-  connect?: 'random' | 'unique' | `topk:${number}`;
+  connect?: 'random' | 'unique' | 'dense' | `topk:${number}`;
+  shrink?: string;
+  lrSchedule?: 'constant' | 'cosine';
+  preset?: string;
   seed?: number;
   threads?: number;
   checkpoint?: string;
@@ -135,7 +138,9 @@ export function registerTrain(program: Command): void {
     .addOption(new Option('--rho <fn>', 'iwp: ρ mapping parameters to the soft truth table: sin (0.5 + 0.5·sin) or sigmoid (default sin)').choices(['sin', 'sigmoid']))
     .option('--gumbel <T>', 'softmax16: Gumbel straight-through training at temperature T (hard sampled gates forward, softmax((z+G)/T) backward); freezing uses the noise-free argmax', numArg('--gumbel'))
     .addOption(new Option('--init <name>', `initial parameters: gaussian N(0,1), or residual (start as pass-through of input a) (default ${r.init})`).choices(['gaussian', 'residual']))
-    .option('--connect <kind>', `connections: random, unique (every input used evenly), or topk:K (learnable: each input mixes K candidates, frozen to the best) (default ${r.connect})`)
+    .option('--connect <kind>', `connections: random, unique (every input used evenly), topk:K (learnable: each input mixes K candidates, frozen to the best), or dense (learnable over all signals of the previous layer) (default ${r.connect})`)
+    .option('--shrink <E:K,...>', 'learnable connections: after epoch E keep only the K best candidates of every gate input (e.g. 1:16,3:4; later epochs get cheaper)')
+    .addOption(new Option('--lr-schedule <kind>', 'learning rate over the run: constant, or cosine decay to 0 (default constant)').choices(['constant', 'cosine']))
     .option('--seed <n>', `random seed: connections, init, shuffling (default ${r.seed})`, intArg('--seed', 0))
     .option('--threads <n>', 'worker threads (default: min(2, cores)); same seed + threads → same netlist', intArg('--threads', 1))
     .option('--checkpoint <file>', 'write a checkpoint after every epoch (atomically)')
@@ -160,7 +165,7 @@ and, in "meta", the config, seed, epochs, time and accuracies.`)
       const opts: TrainOptions = {
         dataset: f.dataset, limit: f.limit, encoding: f.encoding, layers: f.layers, width: f.width, tau: f.tau,
         epochs: f.epochs, batch: f.batch, lr: f.lr, optimizer: f.optimizer, weightDecay: f.weightDecay, param: f.param, rho: f.rho, gumbel: f.gumbel,
-        init: f.init, connect: f.connect, seed: f.seed, threads: f.threads, checkpoint: f.checkpoint, resume: f.resume,
+        init: f.init, connect: f.connect, shrink: f.shrink, lrSchedule: f.lrSchedule, seed: f.seed, threads: f.threads, checkpoint: f.checkpoint, resume: f.resume,
         timeBudget: f.timeBudget, name: f.name,
         csv: f.label !== undefined || f.test !== undefined || f.testFraction !== undefined ? { label: f.label, testFile: f.test, testFraction: f.testFraction } : undefined,
       };

@@ -34,6 +34,15 @@ export interface TrainOptions {
   gumbel?: number;
   init?: Init;
   connect?: Connect;
+  /**
+   * Structured sparsity for learnable connections: after epoch E keep the K best candidates
+   * of every gate input, "E:K,E:K,…" (epochs ascending, K descending), e.g. "1:16,3:4".
+   */
+  shrink?: string;
+  /** Learning rate over the run: constant, or cosine decay to 0 over all epochs' steps. */
+  lrSchedule?: LrSchedule;
+  /** The named preset the options came from (recorded in meta). */
+  preset?: string;
   seed?: number;
   threads?: number;
   /** Checkpoint file, written atomically after every epoch. */
@@ -64,9 +73,15 @@ export interface TrainConfig {
   gumbel: number;
   init: Init;
   connect: Connect;
+  /** [epoch, K] pairs: after `epoch` epochs, keep the K best candidates per input. */
+  shrink: [number, number][];
+  lrSchedule: LrSchedule;
+  preset: string | null;
   seed: number;
   threads: number;
 }
+
+export type LrSchedule = 'constant' | 'cosine';
 
 /**
  * The default recipe: a small MNIST model (5 600 gates, 80 outputs per class, 784 input
@@ -94,6 +109,23 @@ export const defaultRecipe = {
   connect: 'topk:4',
   seed: 1,
 } as const satisfies TrainOptions;
+
+/** "E:K,E:K" → [[E, K], …]; bad syntax is a UserError naming the flag. */
+export function parseShrink(text: string): [number, number][] {
+  if (text.trim() === '') return [];
+  return text.split(',').map((part) => {
+    const m = /^\s*(\d+):(\d+)\s*$/.exec(part);
+    if (!m) throw new UserError(`--shrink ${JSON.stringify(text)}: give E:K pairs, "after epoch E keep K candidates per input", e.g. 1:16,3:4.`);
+    return [Number(m[1]), Number(m[2])] as [number, number];
+  });
+}
+
+/** The connections epoch `epoch` (0-based) trains with: -1 dense, K > 0 candidates, 0 fixed. */
+export function connectAt(c: Pick<TrainConfig, 'connect' | 'shrink'>, epoch: number): number {
+  let now = c.connect === 'dense' ? -1 : topkOf(c.connect);
+  for (const [e, k] of c.shrink) if (epoch >= e) now = k;
+  return now;
+}
 
 /** Width of every layer when only --layers is given. */
 const DEFAULT_UNIFORM_WIDTH = 2000;
@@ -172,6 +204,9 @@ export function resolveConfig(o: TrainOptions, classes: number, datasetEncoding:
     gumbel: o.gumbel ?? 0,
     init: o.init ?? DEFAULTS.init,
     connect: o.connect ?? DEFAULTS.connect,
+    shrink: parseShrink(o.shrink ?? ''),
+    lrSchedule: o.lrSchedule ?? 'constant',
+    preset: o.preset ?? null,
     seed: o.seed ?? DEFAULTS.seed,
     threads: o.threads ?? defaultThreads(),
   };
@@ -187,7 +222,16 @@ export function resolveConfig(o: TrainOptions, classes: number, datasetEncoding:
   if (c.gumbel > 0 && c.param !== 'softmax16') throw new UserError(`--gumbel works with --param softmax16 (it samples over the 16 ops); drop --gumbel or use softmax16.`);
   check(c.init === 'gaussian' || c.init === 'residual', '--init', c.init, 'use gaussian or residual.');
   const K = topkOf(c.connect);
-  check(c.connect === 'random' || c.connect === 'unique' || (K >= 2 && K <= 64), '--connect', c.connect, 'use random, unique, or topk:K with K in 2..64 (learnable connectivity over K candidates per input).');
+  check(c.connect === 'random' || c.connect === 'unique' || c.connect === 'dense' || (K >= 2 && K <= 64), '--connect', c.connect, 'use random, unique, dense (learnable over all signals), or topk:K with K in 2..64 (learnable connectivity over K candidates per input).');
+  check(c.lrSchedule === 'constant' || c.lrSchedule === 'cosine', '--lr-schedule', c.lrSchedule, 'use constant or cosine.');
+  if (c.shrink.length) {
+    if (!K && c.connect !== 'dense') throw new UserError(`--shrink works with learnable connections (--connect dense or topk:K); drop --shrink or change --connect ${c.connect}.`);
+    const first = c.connect === 'dense' ? Infinity : K;
+    c.shrink.forEach(([e, k], i) => {
+      const [pe, pk] = i ? c.shrink[i - 1] : [0, first];
+      check(e > pe && k < pk && k >= 1 && k <= 64, '--shrink', o.shrink, `each E:K needs epochs ascending and K descending, K in 1..64 and below ${c.connect === 'dense' ? 'the signals' : `topk's ${K}`} (e.g. 1:16,3:4).`);
+    });
+  }
   check(isInt(c.seed, 0) && c.seed < 2 ** 32, '--seed', c.seed, 'must be a whole number in 0..4294967295.');
   check(isInt(c.threads, 1) && c.threads <= 64, '--threads', c.threads, 'must be a whole number in 1..64.');
   if (o.timeBudget !== undefined) check(o.timeBudget > 0, '--time-budget', o.timeBudget, 'must be a number of seconds > 0.');

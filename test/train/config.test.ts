@@ -1,7 +1,7 @@
 // Training options: defaults, `--tau auto`, and the messages bad values give.
 
 import { describe, expect, it } from 'vitest';
-import { autoTau, defaultRecipe, resolveConfig } from '../../src/train/config.js';
+import { autoTau, connectAt, defaultRecipe, resolveConfig } from '../../src/train/config.js';
 
 describe('training config', () => {
   it('tau auto = √(outputs per class) / 3: 9.4 at 800 per class (difflogic used 10), 3 at 80', () => {
@@ -18,11 +18,22 @@ describe('training config', () => {
     expect(c.widths[c.widths.length - 1] / 10).toBeLessThanOrEqual(100); // outputs per class
   });
 
+  it('--shrink: the connections each epoch trains with', () => {
+    const c = resolveConfig({ dataset: 'mnist', connect: 'dense', shrink: '1:16,3:4' }, 10, 'uniform:1');
+    expect(c.shrink).toEqual([[1, 16], [3, 4]]);
+    expect([0, 1, 2, 3, 9].map((e) => connectAt(c, e))).toEqual([-1, 16, 16, 4, 4]);
+    expect([0, 5].map((e) => connectAt(resolveConfig({ dataset: 'mnist', connect: 'topk:8', shrink: '5:2' }, 10, 'uniform:1'), e))).toEqual([8, 2]);
+  });
+
   it.each([
     [{ gumbel: 1, param: 'iwp' as const }, /--gumbel works with --param softmax16/],
     [{ connect: 'topk:1' as const }, /topk:K with K in 2\.\.64/],
     [{ batch: 0 }, /--batch 0: must be a whole number in 1\.\.65536/],
     [{ threads: 0 }, /--threads 0: must be a whole number in 1\.\.64/],
+    [{ connect: 'unique' as const, shrink: '2:4' }, /--shrink works with learnable connections/],
+    [{ connect: 'topk:8' as const, shrink: '1:8' }, /--shrink "1:8": each E:K needs epochs ascending and K descending/],
+    [{ connect: 'dense' as const, shrink: '2:8,1:4' }, /epochs ascending/],
+    [{ connect: 'dense' as const, shrink: '2-8' }, /--shrink "2-8": give E:K pairs/],
   ])('%j is refused with the fix', (o, msg) => {
     expect(() => resolveConfig({ dataset: 'mnist', ...o }, 10, 'uniform:1')).toThrow(msg);
   });
