@@ -43,6 +43,8 @@ export interface TrainOptions {
   lrSchedule?: LrSchedule;
   /** The named preset the options came from (recorded in meta). */
   preset?: string;
+  /** Augmentation: shift each training image by up to this many pixels each step (images, uniform:K). */
+  shift?: number;
   seed?: number;
   threads?: number;
   /** Checkpoint file, written atomically after every epoch. */
@@ -77,6 +79,7 @@ export interface TrainConfig {
   shrink: [number, number][];
   lrSchedule: LrSchedule;
   preset: string | null;
+  shift: number;
   seed: number;
   threads: number;
 }
@@ -127,6 +130,36 @@ export function connectAt(c: Pick<TrainConfig, 'connect' | 'shrink'>, epoch: num
   return now;
 }
 
+/**
+ * Named recipes (`--preset`): options a run starts from; options given alongside override
+ * them. Each is sized for a target and measured in the README ("Presets").
+ */
+export const PRESETS: Record<string, { summary: string; options: Partial<TrainOptions> }> = {
+  'mnist-8k': {
+    summary: 'MNIST, 8,000 gates (fits an iCE40 HX8K), aiming at 98 %; about 40 min on 2 cores',
+    options: {
+      encoding: 'uniform:1', width: [2000, 2000, 2000, 2000], tau: 'auto', param: 'iwp', connect: 'topk:8',
+      batch: 128, lr: 0.02, lrSchedule: 'cosine', epochs: 60,
+    },
+  },
+  'fashion-8k': {
+    summary: 'Fashion-MNIST, 8,000 gates, aiming at 90 %; about 40 min on 2 cores',
+    options: {
+      encoding: 'uniform:3', width: [2000, 2000, 2000, 2000], tau: 'auto', param: 'iwp', connect: 'topk:8',
+      batch: 128, lr: 0.02, lrSchedule: 'cosine', epochs: 50,
+    },
+  },
+};
+
+/** The options with their preset's filled in under them (given options win); no preset: unchanged. */
+export function withPreset(o: TrainOptions): TrainOptions {
+  if (o.preset === undefined) return o;
+  const p = PRESETS[o.preset];
+  if (!p) throw new UserError(`--preset ${JSON.stringify(o.preset)}: no such preset; use one of ${Object.keys(PRESETS).join(', ')}.`);
+  const given = Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+  return { ...p.options, ...given } as TrainOptions;
+}
+
 /** Width of every layer when only --layers is given. */
 const DEFAULT_UNIFORM_WIDTH = 2000;
 
@@ -168,7 +201,8 @@ function check(ok: boolean, flag: string, value: unknown, fix: string): void {
 const isInt = (x: unknown, min: number) => typeof x === 'number' && Number.isInteger(x) && x >= min;
 
 /** Fills defaults and checks every value; `classes` and `datasetEncoding` come from the data. */
-export function resolveConfig(o: TrainOptions, classes: number, datasetEncoding: string): TrainConfig {
+export function resolveConfig(options: TrainOptions, classes: number, datasetEncoding: string): TrainConfig {
+  const o = withPreset(options);
   let widths: number[];
   if (typeof o.width === 'object') {
     widths = [...o.width];
@@ -207,6 +241,7 @@ export function resolveConfig(o: TrainOptions, classes: number, datasetEncoding:
     shrink: parseShrink(o.shrink ?? ''),
     lrSchedule: o.lrSchedule ?? 'constant',
     preset: o.preset ?? null,
+    shift: o.shift ?? 0,
     seed: o.seed ?? DEFAULTS.seed,
     threads: o.threads ?? defaultThreads(),
   };
@@ -223,6 +258,7 @@ export function resolveConfig(o: TrainOptions, classes: number, datasetEncoding:
   check(c.init === 'gaussian' || c.init === 'residual', '--init', c.init, 'use gaussian or residual.');
   const K = topkOf(c.connect);
   check(c.connect === 'random' || c.connect === 'unique' || c.connect === 'dense' || (K >= 2 && K <= 64), '--connect', c.connect, 'use random, unique, dense (learnable over all signals), or topk:K with K in 2..64 (learnable connectivity over K candidates per input).');
+  check(isInt(c.shift, 0) && c.shift <= 4, '--shift', c.shift, 'must be a whole number of pixels in 0..4 (e.g. 1).');
   check(c.lrSchedule === 'constant' || c.lrSchedule === 'cosine', '--lr-schedule', c.lrSchedule, 'use constant or cosine.');
   if (c.shrink.length) {
     if (!K && c.connect !== 'dense') throw new UserError(`--shrink works with learnable connections (--connect dense or topk:K); drop --shrink or change --connect ${c.connect}.`);

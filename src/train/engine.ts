@@ -16,6 +16,7 @@ import { paramOf, type Param } from './param.js';
 import { classScores, softmaxLoss } from './kernels.js';
 import { barrier, CMD, CONNECT_DENSE, CTL, DENSE_CHUNK, PAR, threadRows, type State, type ThreadRows } from './state.js';
 import { expNonPositive } from './softmax16.js';
+import { shiftIndex, shiftMaps } from './augment.js';
 import { candidateGradient, candidateWeights } from './topk.js';
 import { wasmKernels } from './wasm.js';
 
@@ -60,13 +61,25 @@ export function threadWork(st: State, w: number, module: WebAssembly.Module): Th
   const dwSum = new Float64Array(KC);
   const dlog = new Float64Array(KC);
 
-  /** x[i * B + s] = input bit i of sample idx[s]; labels[s] its label. */
-  function gather(bits: Uint32Array, words: number, ys: Int32Array, B: number): void {
+  const { shift, side, bitsPerPixel } = st.augment;
+  const maps = shift > 0 ? shiftMaps(side, bitsPerPixel, shift) : [];
+
+  /**
+   * x[i * B + s] = input bit i of sample idx[s]; labels[s] its label. With `step` (training
+   * with --shift), sample s is batch position s0 + s, shifted as augment.ts draws it.
+   */
+  function gather(bits: Uint32Array, words: number, ys: Int32Array, B: number, step = -1, s0 = 0): void {
     for (let s = 0; s < B; s++) {
       const n = idx[s];
       const word = n >>> 5;
       const sh = n & 31;
-      for (let i = 0; i < N; i++) x[i * B + s] = (bits[i * words + word] >>> sh) & 1;
+      if (step >= 0 && shift > 0) {
+        const map = maps[shiftIndex(st.seed, step, s0 + s, shift)];
+        for (let i = 0; i < N; i++) {
+          const src = map[i];
+          x[i * B + s] = src < 0 ? 0 : (bits[src * words + word] >>> sh) & 1;
+        }
+      } else for (let i = 0; i < N; i++) x[i * B + s] = (bits[i * words + word] >>> sh) & 1;
       labels[s] = ys[n];
     }
   }
@@ -115,7 +128,7 @@ export function threadWork(st: State, w: number, module: WebAssembly.Module): Th
     const s0 = Math.floor((w * B) / T);
     const Bw = Math.floor(((w + 1) * B) / T) - s0;
     for (let s = 0; s < Bw; s++) idx[s] = st.batchIdx[s0 + s];
-    gather(st.trainBits, st.trainWords, st.trainY, Bw);
+    gather(st.trainBits, st.trainWords, st.trainY, Bw, opt.step, s0);
     forward(st.coef, Bw, connect);
     res.fill(0);
     classScores(acts[L - 1], lastW, Bw, C, scores);

@@ -16,6 +16,12 @@ export interface Shape {
   classes: number;
 }
 
+export interface Augment {
+  shift: number;
+  side: number;
+  bitsPerPixel: number;
+}
+
 /** What crosses to a worker: numbers and the shared memory. */
 export interface StateBuffers {
   shape: Shape;
@@ -31,6 +37,8 @@ export interface StateBuffers {
   topk: number;
   /** Dense learnable connectivity (dense.ts): every gate input mixes all signals of the previous layer. */
   dense: boolean;
+  /** Input-shift augmentation (augment.ts): largest shift in pixels (0 = off), image side, bits per pixel. */
+  augment: Augment;
   threads: number;
   /** Largest batch of a training step. */
   maxBatch: number;
@@ -209,9 +217,10 @@ function layoutOf(n: Numbers) {
 
 export function allocState(
   shape: Shape, param: ParamKind, rho: Rho, gumbel: number, seed: number, topk: number, threads: number, maxBatch: number, trainCount: number, testCount: number, evalChunk = 256, dense = false,
+  augment: Augment = { shift: 0, side: 0, bitsPerPixel: 0 },
 ): State {
   const k = param === 'iwp' ? 4 : 16;
-  const numbers: Numbers = { shape, param, rho, k, gumbel, seed, topk, dense, threads, maxBatch, evalChunk, trainCount, testCount };
+  const numbers: Numbers = { shape, param, rho, k, gumbel, seed, topk, dense, augment, threads, maxBatch, evalChunk, trainCount, testCount };
   const bytes = layoutOf(numbers).bytes;
   const pages = Math.ceil(bytes / 65536);
   const gib = (x: number) => (x / 2 ** 30).toFixed(1);

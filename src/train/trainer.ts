@@ -14,7 +14,7 @@ import { gateCount, type Netlist, type ThresholdEncoding } from '../netlist/netl
 import { mulberry32 } from '../netlist/vectors.js';
 import { UserError } from '../util/errors.js';
 import { loadCheckpointArrays, readCheckpointHeader, writeCheckpoint, type EpochRecord } from './checkpoint.js';
-import { connectAt, resolveConfig, type TrainConfig, type TrainOptions } from './config.js';
+import { connectAt, resolveConfig, withPreset, type TrainConfig, type TrainOptions } from './config.js';
 import { connectLayer, topkOf } from './connect.js';
 import { argmaxCandidate, candidateWeights } from './topk.js';
 import { keepBest } from './dense.js';
@@ -24,7 +24,7 @@ import { initParams } from './param.js';
 import { coefficients } from './softmax16.js';
 import { Pool, type AdamParams } from './pool.js';
 import { kernelModule } from './wasm.js';
-import { allocState, CONNECT_DENSE, PAR, type State } from './state.js';
+import { allocState, CONNECT_DENSE, PAR, type Augment, type State } from './state.js';
 import { gateUsage, type GateUsage } from './usage.js';
 
 export type ProgressEvent =
@@ -91,7 +91,8 @@ function epochOrder(order: Int32Array, seed: number, epoch: number): void {
   }
 }
 
-export async function createTrainer(o: TrainOptions, configOverride?: TrainConfig): Promise<Trainer> {
+export async function createTrainer(options: TrainOptions, configOverride?: TrainConfig): Promise<Trainer> {
+  const o = withPreset(options);
   const data = loadDataset(o.dataset, { limit: o.limit, csv: o.csv });
   const config = configOverride ?? resolveConfig(o, data.classes, data.defaultEncoding);
   if (data.train.count === 0 || data.test.count === 0) throw new UserError(`dataset ${o.dataset}: a split is empty; need training and test samples.`);
@@ -103,7 +104,7 @@ export async function createTrainer(o: TrainOptions, configOverride?: TrainConfi
   const shape = { inputs, widths: config.widths, classes: data.classes };
   const dense = config.connect === 'dense';
   const topk = dense ? (config.shrink[0]?.[1] ?? 0) : topkOf(config.connect);
-  const st = allocState(shape, config.param, config.rho, config.gumbel, config.seed, topk, config.threads, config.batch, data.train.count, data.test.count, 256, dense);
+  const st = allocState(shape, config.param, config.rho, config.gumbel, config.seed, topk, config.threads, config.batch, data.train.count, data.test.count, 256, dense, augmentOf(config, encoding));
   st.trainBits.set(trainSlices.data);
   st.trainY.set(data.train.y);
   st.testBits.set(testSlices.data);
@@ -229,6 +230,17 @@ export async function createTrainer(o: TrainOptions, configOverride?: TrainConfi
 }
 
 
+/** --shift needs square images whose pixels all have the same thresholds (so bits move with their pixel). */
+function augmentOf(config: TrainConfig, enc: ThresholdEncoding): Augment {
+  if (config.shift === 0) return { shift: 0, side: 0, bitsPerPixel: 0 };
+  const side = Math.round(Math.sqrt(enc.features));
+  const t0 = JSON.stringify(enc.thresholds[0]);
+  if (side * side !== enc.features || enc.thresholds.some((t) => JSON.stringify(t) !== t0) || enc.thresholds[0].length === 0) {
+    throw new UserError(`--shift ${config.shift}: needs square images with the same thresholds for every pixel (e.g. mnist or fashion-mnist with --encoding uniform:K); ${config.dataset} with ${config.encoding} is not. Drop --shift.`);
+  }
+  return { shift: config.shift, side, bitsPerPixel: enc.thresholds[0].length };
+}
+
 /** Learnable connections: the fixed st.a, st.b become each input's argmax candidate or signal (freezing). */
 function setArgmaxConnections(st: State, connect: number): void {
   if (connect > 0) {
@@ -334,7 +346,8 @@ export function netlistAccuracy(net: Netlist, x: BitSlices, labels: Int32Array):
 }
 
 /** Trains as the options say; the frozen netlist carries the encoding and a full `meta`. */
-export async function train(o: TrainOptions, onProgress: (e: ProgressEvent) => void = () => {}): Promise<TrainResult> {
+export async function train(options: TrainOptions, onProgress: (e: ProgressEvent) => void = () => {}): Promise<TrainResult> {
+  const o = withPreset(options);
   const wall0 = performance.now();
   let config: TrainConfig | undefined;
   let resumed: ReturnType<typeof readCheckpointHeader> | null = null;
