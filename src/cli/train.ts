@@ -56,6 +56,7 @@ interface Flags {
   lrSchedule?: 'constant' | 'cosine';
   preset?: string;
   shift?: number;
+  connectTemp?: number;
   seed?: number;
   threads?: number;
   checkpoint?: string;
@@ -142,6 +143,7 @@ export function registerTrain(program: Command): void {
     .addOption(new Option('--init <name>', `initial parameters: gaussian N(0,1), or residual (start as pass-through of input a) (default ${r.init})`).choices(['gaussian', 'residual']))
     .option('--connect <kind>', `connections: random, unique (every input used evenly), topk:K (learnable: each input mixes K candidates, frozen to the best), or dense (learnable over all signals of the previous layer) (default ${r.connect})`)
     .option('--shrink <E:K,...>', 'learnable connections: after epoch E keep only the K best candidates of every gate input (e.g. 1:16,3:4; later epochs get cheaper)')
+    .option('--connect-temp <T>', 'topk:K: the candidate softmax temperature falls from 1 to T over the run, hardening each input toward its best candidate (default 1: constant)', numArg('--connect-temp'))
     .option('--shift <px>', 'augmentation: shift every training image by up to px pixels (random each step; images with uniform:K encodings) (default 0)', intArg('--shift', 0))
     .addOption(new Option('--lr-schedule <kind>', 'learning rate over the run: constant, or cosine decay to 0 (default constant)').choices(['constant', 'cosine']))
     .option('--seed <n>', `random seed: connections, init, shuffling (default ${r.seed})`, intArg('--seed', 0))
@@ -170,7 +172,7 @@ and, in "meta", the config, seed, epochs, time and accuracies.`)
       const opts: TrainOptions = {
         dataset: f.dataset, limit: f.limit, encoding: f.encoding, layers: f.layers, width: f.width, tau: f.tau,
         epochs: f.epochs, batch: f.batch, lr: f.lr, optimizer: f.optimizer, weightDecay: f.weightDecay, param: f.param, rho: f.rho, gumbel: f.gumbel,
-        preset: f.preset, shift: f.shift, init: f.init, connect: f.connect, shrink: f.shrink, lrSchedule: f.lrSchedule, seed: f.seed, threads: f.threads, checkpoint: f.checkpoint, resume: f.resume,
+        preset: f.preset, shift: f.shift, connectTemp: f.connectTemp, init: f.init, connect: f.connect, shrink: f.shrink, lrSchedule: f.lrSchedule, seed: f.seed, threads: f.threads, checkpoint: f.checkpoint, resume: f.resume,
         timeBudget: f.timeBudget, name: f.name,
         csv: f.label !== undefined || f.test !== undefined || f.testFraction !== undefined ? { label: f.label, testFile: f.test, testFraction: f.testFraction } : undefined,
       };

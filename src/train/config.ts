@@ -41,6 +41,8 @@ export interface TrainOptions {
   shrink?: string;
   /** Learning rate over the run: constant, or cosine decay to 0 over all epochs' steps. */
   lrSchedule?: LrSchedule;
+  /** topk: the candidate softmax's temperature falls geometrically from 1 to this over the run (1 = constant). */
+  connectTemp?: number;
   /** The named preset the options came from (recorded in meta). */
   preset?: string;
   /** Augmentation: shift each training image by up to this many pixels each step (images, uniform:K). */
@@ -78,6 +80,7 @@ export interface TrainConfig {
   /** [epoch, K] pairs: after `epoch` epochs, keep the K best candidates per input. */
   shrink: [number, number][];
   lrSchedule: LrSchedule;
+  connectTemp: number;
   preset: string | null;
   shift: number;
   seed: number;
@@ -240,6 +243,7 @@ export function resolveConfig(options: TrainOptions, classes: number, datasetEnc
     connect: o.connect ?? DEFAULTS.connect,
     shrink: parseShrink(o.shrink ?? ''),
     lrSchedule: o.lrSchedule ?? 'constant',
+    connectTemp: o.connectTemp ?? 1,
     preset: o.preset ?? null,
     shift: o.shift ?? 0,
     seed: o.seed ?? DEFAULTS.seed,
@@ -258,6 +262,7 @@ export function resolveConfig(options: TrainOptions, classes: number, datasetEnc
   check(c.init === 'gaussian' || c.init === 'residual', '--init', c.init, 'use gaussian or residual.');
   const K = topkOf(c.connect);
   check(c.connect === 'random' || c.connect === 'unique' || c.connect === 'dense' || (K >= 2 && K <= 64), '--connect', c.connect, 'use random, unique, dense (learnable over all signals), or topk:K with K in 2..64 (learnable connectivity over K candidates per input).');
+  check(c.connectTemp > 0 && c.connectTemp <= 1, '--connect-temp', c.connectTemp, 'the final candidate-softmax temperature must be in (0, 1] (e.g. 0.1; 1 = off).');
   check(isInt(c.shift, 0) && c.shift <= 4, '--shift', c.shift, 'must be a whole number of pixels in 0..4 (e.g. 1).');
   check(c.lrSchedule === 'constant' || c.lrSchedule === 'cosine', '--lr-schedule', c.lrSchedule, 'use constant or cosine.');
   if (c.shrink.length) {

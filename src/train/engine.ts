@@ -110,7 +110,7 @@ export function threadWork(st: State, w: number, module: WebAssembly.Module): Th
    * barrier after the update (pool.ts), so the main thread may already be writing the next
    * step's parameters while this thread still updates.
    */
-  const opt = { lr: 0, b1: 0, b2: 0, eps: 0, decay: 1, bc1: 1, bc2: 1, step: 0, batch: 0, connect: 0 };
+  const opt = { lr: 0, b1: 0, b2: 0, eps: 0, decay: 1, bc1: 1, bc2: 1, step: 0, batch: 0, connect: 0, invT: 1 };
 
   function trainStep(): void {
     const par = st.par;
@@ -124,6 +124,7 @@ export function threadWork(st: State, w: number, module: WebAssembly.Module): Th
     opt.step = par[PAR.STEP];
     const B = (opt.batch = par[PAR.BATCH]);
     const connect = (opt.connect = par[PAR.CONNECT]);
+    opt.invT = par[PAR.CONNECT_INV_TEMP];
     const K = connect > 0 ? connect : 0;
     const s0 = Math.floor((w * B) / T);
     const Bw = Math.floor(((w + 1) * B) / T) - s0;
@@ -241,7 +242,7 @@ export function threadWork(st: State, w: number, module: WebAssembly.Module): Th
       const base = (2 * t + side) * G * KC + o;
       for (let k = 0; k < K; k++) dwSum[k] += st.dcw[base + k];
     }
-    candidateGradient(cw, dwSum, o, K, dlog);
+    candidateGradient(cw, dwSum, o, K, dlog, opt.invT);
     for (let k = 0; k < K; k++) {
       const i = o + k;
       const gr = dlog[k];
@@ -249,7 +250,7 @@ export function threadWork(st: State, w: number, module: WebAssembly.Module): Th
       const vk = (cv[i] = b2 * cv[i] + (1 - b2) * gr * gr);
       clog[i] = clog[i] * decay - (lr * (mk / bc1)) / (Math.sqrt(vk / bc2) + eps);
     }
-    candidateWeights(clog, cw, o, K);
+    candidateWeights(clog, cw, o, K, opt.invT);
   }
 
   function evaluate(): void {

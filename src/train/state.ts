@@ -145,7 +145,7 @@ export const CTL = { COUNT: 0, GEN: 1, CMD: 2 } as const;
 /** Indices into par. */
 export const PAR = {
   BATCH: 0, LR: 1, BETA1: 2, BETA2: 3, EPS: 4, WD: 5, BC1: 6, BC2: 7, TAU: 8,
-  EVAL_SET: 9, EVAL_FROM: 10, EVAL_COUNT: 11, EVAL_HARD: 12, STEP: 13, EVAL_MIXED: 14, CONNECT: 15,
+  EVAL_SET: 9, EVAL_FROM: 10, EVAL_COUNT: 11, EVAL_HARD: 12, STEP: 13, EVAL_MIXED: 14, CONNECT: 15, CONNECT_INV_TEMP: 16,
 } as const;
 /** par[PAR.CONNECT]: the connections a mixed forward uses now: fixed (st.a, st.b), K > 0 candidates (topk), or dense. */
 export const CONNECT_FIXED = 0;
@@ -182,7 +182,7 @@ function layoutOf(n: Numbers) {
   const words = (c: number) => Math.ceil(c / 32);
   const len: Record<(typeof NAMES)[number], number> = {
     a: G, b: G, logits: k * G, probs: n.param === 'softmax16' ? 16 * G : 2, coef: 4 * G, bcoef: gumbel > 0 ? 4 * G : 2, hard: 4 * G, m: k * G, v: k * G,
-    dcoef: 4 * G * threads, ctl: 16, par: 16, results: 2 * threads, batchIdx: maxBatch,
+    dcoef: 4 * G * threads, ctl: 16, par: 32, results: 2 * threads, batchIdx: maxBatch,
     trainBits: N * words(trainCount), trainY: trainCount, testBits: N * words(testCount), testY: testCount,
     evalPred: testCount + trainCount, evalScores: shape.classes * Math.max(testCount, trainCount),
     candA: G * topk, candB: G * topk, clogA: G * topk, clogB: G * topk, cwA: G * topk, cwB: G * topk,

@@ -16,7 +16,7 @@ import { UserError } from '../util/errors.js';
 import { loadCheckpointArrays, readCheckpointHeader, writeCheckpoint, type EpochRecord } from './checkpoint.js';
 import { connectAt, resolveConfig, withPreset, type TrainConfig, type TrainOptions } from './config.js';
 import { connectLayer, topkOf } from './connect.js';
-import { argmaxCandidate, candidateWeights } from './topk.js';
+import { argmaxCandidate, candidateWeights, connectInvTemp } from './topk.js';
 import { keepBest } from './dense.js';
 import { denseSoftmax, refreshAll } from './engine.js';
 import { freezeNetlist, setHardCoefficients } from './freeze.js';
@@ -159,6 +159,7 @@ export async function createTrainer(options: TrainOptions, configOverride?: Trai
   refreshAll(st, 0);
   const connect0 = connectAt(config, 0);
   st.par[PAR.CONNECT] = connect0;
+  st.par[PAR.CONNECT_INV_TEMP] = 1;
   refreshConnections(st, connect0);
   const pool = new Pool(st, await kernelModule());
   await pool.start();
@@ -175,11 +176,13 @@ export async function createTrainer(options: TrainOptions, configOverride?: Trai
       refreshConnections(st, connect);
     },
     runEpoch(epoch, onStep, stopAt = Infinity) {
+      const steps0 = Math.ceil(order.length / config.batch);
+      const totalSteps = config.epochs * steps0;
+      // Schedules are functions of the step count, so a resumed run computes the same values.
+      st.par[PAR.CONNECT_INV_TEMP] = connectInvTemp(config.connectTemp, trainer.step, totalSteps);
       trainer.setConnect(connectAt(config, epoch));
       // Mix weights from the logits at every epoch start, as a resumed run computes them.
       refreshConnections(st, trainer.connect);
-      const steps0 = Math.ceil(order.length / config.batch);
-      const totalSteps = config.epochs * steps0;
       epochOrder(order, config.seed, epoch);
       const n = order.length;
       const steps = Math.ceil(n / config.batch);
@@ -188,6 +191,7 @@ export async function createTrainer(options: TrainOptions, configOverride?: Trai
         const B = Math.min(config.batch, n - s * config.batch);
         st.batchIdx.set(order.subarray(s * config.batch, s * config.batch + B));
         trainer.step++;
+        st.par[PAR.CONNECT_INV_TEMP] = connectInvTemp(config.connectTemp, trainer.step, totalSteps);
         adam.lr = config.lrSchedule === 'cosine' ? config.lr * 0.5 * (1 + Math.cos((Math.PI * Math.min(trainer.step - 1, totalSteps)) / totalSteps)) : config.lr;
         const r = pool.step(B, config.tau, trainer.step, adam);
         lossSum += r.lossSum;
@@ -268,9 +272,10 @@ function forEachDenseRow(st: State, f: (g: number, o: number, P: number) => void
 /** Mix weights (softmax of their logits) of every gate input, after init, resume or shrinking. */
 function refreshConnections(st: State, connect: number): void {
   if (connect > 0) {
+    const invT = st.par[PAR.CONNECT_INV_TEMP];
     for (let g = 0; g < st.gates; g++) {
-      candidateWeights(st.clogA, st.cwA, g * connect, connect);
-      candidateWeights(st.clogB, st.cwB, g * connect, connect);
+      candidateWeights(st.clogA, st.cwA, g * connect, connect, invT);
+      candidateWeights(st.clogB, st.cwB, g * connect, connect, invT);
     }
   } else if (connect === CONNECT_DENSE) {
     const rowMax = (x: Float32Array, o: number, n: number) => {

@@ -7,7 +7,7 @@ import { coefficients, coefficientsOf, expNonPositive, logitGradient } from '../
 import { OP_COUNT, RELAXATION, opBit } from '../../src/netlist/gates.js';
 import { gumbelGradient, gumbelNoise, gumbelRefresh } from '../../src/train/gumbel.js';
 import { opCoefficients } from '../../src/train/softmax16.js';
-import { backwardMix, backwardMixed, candidateGradient, candidateWeights, forwardMixed, mixInputs } from '../../src/train/topk.js';
+import { backwardMix, backwardMixed, candidateGradient, candidateWeights, connectInvTemp, forwardMixed, mixInputs } from '../../src/train/topk.js';
 import { backwardDenseInput, denseWeightGradient, keepBest, mixDense, updateDenseRow } from '../../src/train/dense.js';
 import { iwpCoefficientsOf, iwpFrozenOp, iwpGradient, rho, type Rho } from '../../src/train/iwp.js';
 import { mulberry32 } from '../../src/netlist/vectors.js';
@@ -272,14 +272,14 @@ describe('topk learnable connectivity', () => {
   }
   type TNet = ReturnType<typeof topkNet>;
 
-  function run(n: TNet, x = n.x, clog = n.clog, grads?: { dx: Float64Array; dlog: Float64Array }): number {
+  function run(n: TNet, x = n.x, clog = n.clog, grads?: { dx: Float64Array; dlog: Float64Array }, invT = 1): number {
     const wA = new Float64Array(W * K);
     const wB = new Float64Array(W * K);
     const la = clog.subarray(0, W * K);
     const lb = clog.subarray(W * K);
     for (let g = 0; g < W; g++) {
-      candidateWeights(la, wA, g * K, K);
-      candidateWeights(lb, wB, g * K, K);
+      candidateWeights(la, wA, g * K, K, invT);
+      candidateWeights(lb, wB, g * K, K, invT);
     }
     const xa = new Float64Array(W * B);
     const xb = new Float64Array(W * B);
@@ -302,22 +302,30 @@ describe('topk learnable connectivity', () => {
       backwardMix(x, dxb, grads.dx, B, n.candB, wB, K, dwB, 0, W);
       const out4 = new Float64Array(K);
       for (let g = 0; g < W; g++) {
-        candidateGradient(wA, dwA.subarray(g * K, g * K + K), g * K, K, out4);
+        candidateGradient(wA, dwA.subarray(g * K, g * K + K), g * K, K, out4, invT);
         grads.dlog.set(out4, g * K);
-        candidateGradient(wB, dwB.subarray(g * K, g * K + K), g * K, K, out4);
+        candidateGradient(wB, dwB.subarray(g * K, g * K + K), g * K, K, out4, invT);
         grads.dlog.set(out4, W * K + g * K);
       }
     }
     return res[0] / B;
   }
 
-  it('candidate logits and inputs: analytic gradients match finite differences', () => {
+  it.each([1, 2.5])('candidate logits and inputs at 1/temperature %d: analytic gradients match finite differences', (invT) => {
     const n = topkNet(21);
     const grads = { dx: new Float64Array(N * B), dlog: new Float64Array(2 * W * K) };
-    run(n, n.x, n.clog, grads);
-    for (let i = 0; i < n.clog.length; i++) expect(grads.dlog[i]).toBeCloseTo(numeric((v) => run(n, n.x, v), n.clog, i), 7);
-    for (let i = 0; i < n.x.length; i++) expect(grads.dx[i]).toBeCloseTo(numeric((v) => run(n, v, n.clog), n.x, i), 7);
+    run(n, n.x, n.clog, grads, invT);
+    for (let i = 0; i < n.clog.length; i++) expect(grads.dlog[i]).toBeCloseTo(numeric((v) => run(n, n.x, v, undefined, invT), n.clog, i), 7);
+    for (let i = 0; i < n.x.length; i++) expect(grads.dx[i]).toBeCloseTo(numeric((v) => run(n, v, n.clog, undefined, invT), n.x, i), 7);
     expect(Math.max(...grads.dlog.map(Math.abs))).toBeGreaterThan(1e-4);
+  });
+
+  it('--connect-temp: 1/temperature rises geometrically from 1 to 1/END over the run, then stays', () => {
+    expect(connectInvTemp(0.1, 0, 100)).toBe(1);
+    expect(connectInvTemp(0.1, 50, 100)).toBeCloseTo(Math.sqrt(10), 12);
+    expect(connectInvTemp(0.1, 100, 100)).toBeCloseTo(10, 12);
+    expect(connectInvTemp(0.1, 150, 100)).toBeCloseTo(10, 12);
+    expect(connectInvTemp(1, 50, 100)).toBe(1);
   });
 });
 
