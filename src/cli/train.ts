@@ -190,13 +190,14 @@ and, in "meta", the config, seed, epochs, time and accuracies.`)
           ok: true, output: f.output, dataset: res.config.dataset, gates, inputs: res.netlist.inputs, classes: res.netlist.output.classes,
           epochs: res.history.length, softTestAccuracy: res.softTestAccuracy, frozenTestAccuracy: res.frozenTestAccuracy,
           discretizationGap: res.discretizationGap, gateUsage: res.gateUsage,
-          trainSeconds: res.trainSeconds, wallSeconds: res.wallSeconds, gateSamplesPerSecond: Math.round(res.gateSamplesPerSecond),
+          trainSeconds: res.trainSeconds, wallSeconds: res.wallSeconds, cpuSeconds: res.netlist.meta?.cpuSeconds, peakRssMB: res.netlist.meta?.peakRssMB,
+          gateSamplesPerSecond: Math.round(res.gateSamplesPerSecond),
           config: res.config, history: res.history,
         });
       }
       process.stdout.write(`wrote ${f.output}: ${gates.toLocaleString('en-US')} gates, frozen test accuracy ${pct(res.frozenTestAccuracy)} ` +
         `(soft ${pct(res.softTestAccuracy)}), ${res.history.length} epoch${res.history.length === 1 ? '' : 's'} in ${res.trainSeconds.toFixed(1)} s ` +
-        `(${(res.gateSamplesPerSecond / 1e6).toFixed(1)} M gate-samples/s)\n` +
+        `(${(res.gateSamplesPerSecond / 1e6).toFixed(1)} M gate-samples/s; ${res.netlist.meta?.cpuSeconds} CPU s, peak ${res.netlist.meta?.peakRssMB} MB)\n` +
         `discretization gap (soft − frozen) ${(100 * res.discretizationGap).toFixed(2)} points; unused gates ${pct(res.gateUsage.unusedFraction)} ` +
         `(${res.gateUsage.dead} dead, ${res.gateUsage.passThrough} wires/inverters, ${res.gateUsage.constant} constants)\n`);
     });

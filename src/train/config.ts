@@ -139,17 +139,17 @@ export function connectAt(c: Pick<TrainConfig, 'connect' | 'shrink'>, epoch: num
  */
 export const PRESETS: Record<string, { summary: string; options: Partial<TrainOptions> }> = {
   'mnist-8k': {
-    summary: 'MNIST, 8,000 gates (fits an iCE40 HX8K), aiming at 98 %; about 40 min on 2 cores',
+    summary: 'MNIST, 8,000 gates, 100 outputs per class (fits an iCE40 HX8K)',
     options: {
-      encoding: 'uniform:1', width: [2000, 2000, 2000, 2000], tau: 'auto', param: 'iwp', connect: 'topk:8',
-      batch: 128, lr: 0.02, lrSchedule: 'cosine', epochs: 60,
+      encoding: 'uniform:1', width: [2400, 2400, 2200, 1000], tau: 'auto', param: 'iwp', connect: 'topk:8',
+      batch: 256, lr: 0.05, shift: 1, epochs: 40,
     },
   },
   'fashion-8k': {
-    summary: 'Fashion-MNIST, 8,000 gates, aiming at 90 %; about 40 min on 2 cores',
+    summary: 'Fashion-MNIST, 8,000 gates, 3 thresholds per pixel',
     options: {
-      encoding: 'uniform:3', width: [2000, 2000, 2000, 2000], tau: 'auto', param: 'iwp', connect: 'topk:8',
-      batch: 128, lr: 0.02, lrSchedule: 'cosine', epochs: 50,
+      encoding: 'uniform:3', width: [2400, 2400, 2200, 1000], tau: 'auto', param: 'iwp', connect: 'topk:8',
+      batch: 256, lr: 0.05, shift: 1, epochs: 30,
     },
   },
 };

@@ -117,9 +117,11 @@ export async function createTrainer(options: TrainOptions, configOverride?: Trai
   const denseBonus: [number, number, number][] = [];
   config.widths.forEach((W, l) => {
     if (dense) {
-      // Start near a `unique` wiring: its signal gets a head start over the others.
+      // Start near a `unique` wiring: its signal's logit gets a head start of ln P + 2 over
+      // the others' N(0, 1), so it carries about 80 % of the mix whatever P is (a flat mix
+      // of all P signals is nearly constant and learns slowly).
       const { a, b } = connectLayer('unique', prev, W, rand);
-      const bonus = Number(process.env.LGNC_DENSE_BONUS ?? 0);
+      const bonus = Math.log(prev) + 2;
       for (let j = 0; j < W; j++) {
         denseBonus.push([st.denseOffsets[l] + j * prev + a[j], st.denseOffsets[l] + j * prev + b[j], bonus]);
       }
@@ -142,11 +144,6 @@ export async function createTrainer(options: TrainOptions, configOverride?: Trai
   if (dense) {
     initParams('softmax16', 'gaussian', st.denseLogA, (config.seed ^ 0x1b873593) >>> 0);
     initParams('softmax16', 'gaussian', st.denseLogB, (config.seed ^ 0xcc9e2d51) >>> 0);
-    const sigma = Number(process.env.LGNC_DENSE_SIGMA ?? 1);
-    for (let i = 0; i < st.denseLogA.length; i++) {
-      st.denseLogA[i] *= sigma;
-      st.denseLogB[i] *= sigma;
-    }
     for (const [ia, ib, c] of denseBonus) {
       st.denseLogA[ia] += c;
       st.denseLogB[ib] += c;
@@ -354,6 +351,7 @@ export function netlistAccuracy(net: Netlist, x: BitSlices, labels: Int32Array):
 export async function train(options: TrainOptions, onProgress: (e: ProgressEvent) => void = () => {}): Promise<TrainResult> {
   const o = withPreset(options);
   const wall0 = performance.now();
+  const cpu0 = cpuNow();
   let config: TrainConfig | undefined;
   let resumed: ReturnType<typeof readCheckpointHeader> | null = null;
   let note: string | undefined;
@@ -371,7 +369,7 @@ export async function train(options: TrainOptions, onProgress: (e: ProgressEvent
   }
   const t = await createTrainer({ ...o, limit: config ? config.limit ?? undefined : o.limit }, config);
   try {
-    return run(t, o, resumed, note, wall0, onProgress);
+    return run(t, o, resumed, note, wall0, cpu0, onProgress);
   } catch (err) {
     await t.pool.terminate();
     throw err;
@@ -382,7 +380,7 @@ export async function train(options: TrainOptions, onProgress: (e: ProgressEvent
 
 function run(
   t: Trainer, o: TrainOptions, resumed: ReturnType<typeof readCheckpointHeader> | null, note: string | undefined,
-  wall0: number, onProgress: (e: ProgressEvent) => void,
+  wall0: number, cpu0: number, onProgress: (e: ProgressEvent) => void,
 ): TrainResult {
   const { config, st, data } = t;
   let history: EpochRecord[] = [];
@@ -442,6 +440,7 @@ function run(
   const last = history[history.length - 1];
   const soft = last ? last.softTestAccuracy : t.softAccuracy();
   const wallSeconds = (performance.now() - wall0) / 1000;
+  const usage = process.resourceUsage();
   const meta = {
     trainer: 'lgnc train',
     dataset: config.dataset,
@@ -457,6 +456,10 @@ function run(
     stoppedByTimeBudget: stopped && epochsDone < config.epochs,
     trainSeconds: round(trainSeconds, 2),
     wallSeconds: round(wallSeconds, 2),
+    /** CPU seconds of all threads of this process (this run, from loading the data on): shows how much of the machine it got. */
+    cpuSeconds: round((usage.userCPUTime + usage.systemCPUTime) / 1e6 - cpu0, 2),
+    /** Peak resident memory of the process, MB. */
+    peakRssMB: Math.round(usage.maxRSS / 1024),
     softTestAccuracy: soft,
     frozenTestAccuracy: 0,
     /** soft − frozen test accuracy. */
@@ -474,6 +477,12 @@ function run(
     discretizationGap: meta.discretizationGap, gateUsage: meta.gateUsage,
     gateSamplesPerSecond: stepSeconds > 0 ? (gateCount(netlist) * stepSamples) / stepSeconds : 0,
   };
+}
+
+/** CPU seconds of every thread of this process so far. */
+function cpuNow(): number {
+  const u = process.resourceUsage();
+  return (u.userCPUTime + u.systemCPUTime) / 1e6;
 }
 
 function round(x: number, digits: number): number {

@@ -1,7 +1,7 @@
 // Training options: defaults, `--tau auto`, and the messages bad values give.
 
 import { describe, expect, it } from 'vitest';
-import { autoTau, connectAt, defaultRecipe, resolveConfig } from '../../src/train/config.js';
+import { autoTau, connectAt, defaultRecipe, PRESETS, resolveConfig } from '../../src/train/config.js';
 
 describe('training config', () => {
   it('tau auto = √(outputs per class) / 3: 9.4 at 800 per class (difflogic used 10), 3 at 80', () => {
@@ -16,6 +16,18 @@ describe('training config', () => {
     expect(c).toMatchObject({ widths: [...defaultRecipe.width], tau: defaultRecipe.tau, param: 'iwp', connect: 'topk:4', batch: 64, lr: 0.02 });
     expect(c.widths.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(6000);
     expect(c.widths[c.widths.length - 1] / 10).toBeLessThanOrEqual(100); // outputs per class
+  });
+
+  it('presets: fill in their recipe, given options override it, the name is recorded; the 8k ones stay ≤ 8,000 gates', () => {
+    const c = resolveConfig({ dataset: 'mnist', preset: 'mnist-8k' }, 10, 'uniform:1');
+    expect(c).toMatchObject({ preset: 'mnist-8k', widths: PRESETS['mnist-8k'].options.width, connect: PRESETS['mnist-8k'].options.connect });
+    const o = resolveConfig({ dataset: 'mnist', preset: 'mnist-8k', epochs: 3, lr: 0.01, width: undefined }, 10, 'uniform:1');
+    expect([o.epochs, o.lr, o.widths]).toEqual([3, 0.01, PRESETS['mnist-8k'].options.width]);
+    for (const name of ['mnist-8k', 'fashion-8k']) {
+      const w = PRESETS[name].options.width as number[];
+      expect(w.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(8000);
+    }
+    expect(() => resolveConfig({ dataset: 'mnist', preset: 'mnist-1k' }, 10, 'uniform:1')).toThrow(/--preset "mnist-1k": no such preset; use one of mnist-8k, fashion-8k/);
   });
 
   it('--shrink: the connections each epoch trains with', () => {
