@@ -47,6 +47,7 @@ async function kernels(seconds) {
       ['weight gradient (dx·prevᵀ)', () => k.denseWeightGradient(dx, prev, B, P, n, dw)],
     ]) {
       fn();
+      const c0 = process.cpuUsage();
       const t0 = performance.now();
       let reps = 0;
       while (performance.now() - t0 < (seconds * 1000) / 6) {
@@ -54,7 +55,9 @@ async function kernels(seconds) {
         reps++;
       }
       const s = (performance.now() - t0) / 1000;
-      rows.push({ kernel: name, P, W: n, B, macsPerSecond: (reps * B * P * n) / s });
+      const c = process.cpuUsage(c0);
+      const cpu = (c.user + c.system) / 1e6;
+      rows.push({ kernel: name, P, W: n, B, macsPerSecond: (reps * B * P * n) / s, macsPerCpuSecond: (reps * B * P * n) / cpu, cpuPerWall: cpu / s });
     }
   }
   return rows;
@@ -74,6 +77,8 @@ async function steps(threads, seconds) {
     return {
       threads, samples: r.samples, seconds: secs, cpuPerWall: (cpu.user + cpu.system) / 1e6 / secs,
       samplesPerSecond: r.samples / secs, macsPerSecond: (m * r.samples) / secs, epochSeconds: (60000 * secs) / r.samples,
+      // What an epoch costs in CPU time, and so takes in wall time on T otherwise idle cores.
+      epochCpuSeconds: (60000 * (cpu.user + cpu.system)) / 1e6 / r.samples,
       peakRssMB: Math.round(process.memoryUsage().rss / 2 ** 20),
     };
   } finally {
@@ -91,10 +96,10 @@ if (process.argv[2] === 'steps') {
   const s = [1, 2].map((T) => JSON.parse(execFileSync(process.execPath, [self, 'steps', String(T), String(seconds)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').pop()));
   const m = macsPerSample();
   console.log(`dense model 784 → ${WIDTHS.join(', ')}: ${(m.total / 1e6).toFixed(1)} M multiply-adds per sample, ${(60000 * m.total / 1e12).toFixed(2)}·10^12 per epoch`);
-  console.log('kernel (1 thread)              P      W     B   G multiply-adds/s');
-  for (const r of k) console.log(`${r.kernel.padEnd(28)} ${String(r.P).padStart(5)} ${String(r.W).padStart(6)} ${String(r.B).padStart(5)} ${(r.macsPerSecond / 1e9).toFixed(2).padStart(10)}`);
-  console.log('threads  samples/s  G multiply-adds/s  s/epoch  CPU/wall  RSS MB');
-  for (const r of s) console.log(`${String(r.threads).padStart(7)} ${r.samplesPerSecond.toFixed(0).padStart(10)} ${(r.macsPerSecond / 1e9).toFixed(2).padStart(18)} ${r.epochSeconds.toFixed(0).padStart(8)} ${r.cpuPerWall.toFixed(2).padStart(9)} ${String(r.peakRssMB).padStart(7)}`);
+  console.log('kernel (1 thread)              P      W     B   G multiply-adds/s  per CPU second  CPU/wall');
+  for (const r of k) console.log(`${r.kernel.padEnd(28)} ${String(r.P).padStart(5)} ${String(r.W).padStart(6)} ${String(r.B).padStart(5)} ${(r.macsPerSecond / 1e9).toFixed(2).padStart(10)} ${(r.macsPerCpuSecond / 1e9).toFixed(2).padStart(15)} ${r.cpuPerWall.toFixed(2).padStart(9)}`);
+  console.log('threads  samples/s  G multiply-adds/s  s/epoch  CPU s/epoch  CPU/wall  RSS MB');
+  for (const r of s) console.log(`${String(r.threads).padStart(7)} ${r.samplesPerSecond.toFixed(0).padStart(10)} ${(r.macsPerSecond / 1e9).toFixed(2).padStart(18)} ${r.epochSeconds.toFixed(0).padStart(8)} ${r.epochCpuSeconds.toFixed(0).padStart(12)} ${r.cpuPerWall.toFixed(2).padStart(9)} ${String(r.peakRssMB).padStart(7)}`);
   mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
   writeFileSync(new URL('./results/dense.json', import.meta.url), JSON.stringify({
     date: new Date().toISOString(), node: process.version, cpus: availableParallelism(), cpu: cpus()[0]?.model,

@@ -98,6 +98,11 @@ describe('lgnc train (CLI)', () => {
     expect(r.stderr).toMatch(/needs \d+\.\d GiB of state .* at most 4 GiB\. Use narrower layers, a smaller --batch/);
     expect(r.stderr).not.toMatch(/at .*\.js:\d+/);
     expect(existsSync(out)).toBe(false);
+    // Dense connections: W × P weights per layer (here 2 × 12,000 × 12,000 per side, 8 arrays).
+    const dense = lgnc(['train', '--dataset', 'monk1', '--connect', 'dense', '--width', '12000,12000,10', '--epochs', '1', '-o', out]);
+    expect(dense.code).toBe(2);
+    expect(dense.stderr).toMatch(/needs \d+\.\d GiB of state .*--connect topk:K instead of dense/);
+    expect(existsSync(out)).toBe(false);
   });
 
   it('a corrupt checkpoint is refused with the fix', () => {

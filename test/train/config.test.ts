@@ -13,7 +13,7 @@ describe('training config', () => {
 
   it('the default recipe is what an empty config resolves to, and fits the size it promises', () => {
     const c = resolveConfig({ dataset: 'mnist' }, 10, 'uniform:1');
-    expect(c).toMatchObject({ widths: [...defaultRecipe.width], tau: defaultRecipe.tau, param: 'iwp', connect: 'topk:4', batch: 64, lr: 0.02 });
+    expect(c).toMatchObject({ widths: [...defaultRecipe.width], tau: defaultRecipe.tau, param: 'iwp', connect: 'topk:4', batch: 64, lr: 0.05 });
     expect(c.widths.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(6000);
     expect(c.widths[c.widths.length - 1] / 10).toBeLessThanOrEqual(100); // outputs per class
   });
