@@ -22,7 +22,7 @@ describe('lgnc train (CLI)', () => {
     for (const flag of ['--dataset', '--encoding', '--checkpoint', '--resume', '--limit', '--threads', '--json', '--preset', '--shrink', '--shift', '--connect-temp', '--lr-schedule']) expect(r.stdout).toContain(flag);
     expect(r.stdout).toMatch(/mnist-8k/);
     expect(r.stdout).toMatch(/fashion-8k/);
-    expect(r.stdout).toMatch(/dense \(learnable over all signals/);
+    expect(r.stdout.replace(/\s+/g, " ")).toMatch(/dense \(learnable over all signals of the previous layer\)/);
   });
 
   it('a preset with an override trains (MONK-1 with the mnist-8k recipe cut down); meta records the preset; a bad one exits 2', () => {
