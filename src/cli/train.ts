@@ -5,7 +5,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { saveNetlist, gateCount } from '../netlist/netlist.js';
-import { train, defaultRecipe, type ProgressEvent, type TrainOptions } from '../train/index.js';
+import { train, defaultRecipe, PRESETS, type ProgressEvent, type TrainOptions } from '../train/index.js';
 import { checkLimit, type LimitName } from '../netlist/limits.js';
 import { checkOutputPath } from '../util/files.js';
 import { printJson } from './output.js';
@@ -66,7 +66,12 @@ interface Flags {
   rho?: 'sin' | 'sigmoid';
   gumbel?: number;
   init?: 'gaussian' | 'residual';
-  connect?: 'random' | 'unique' | `topk:${number}`;
+  connect?: 'random' | 'unique' | 'dense' | `topk:${number}`;
+  shrink?: string;
+  lrSchedule?: 'constant' | 'cosine';
+  preset?: string;
+  shift?: number;
+  connectTemp?: number;
   seed?: number;
   threads?: number;
   checkpoint?: string;
@@ -128,6 +133,7 @@ export function registerTrain(program: Command): void {
     .command('train')
     .description('train a logic gate network on a dataset and write the frozen netlist (lgn-netlist v1)')
     .requiredOption('--dataset <name>', 'mnist, fashion-mnist, monk1, monk2, monk3, or csv:PATH')
+    .addOption(new Option('--preset <name>', `start from a named recipe; options given with it override its values (${Object.entries(PRESETS).map(([n, p]) => `${n}: ${p.summary}`).join('; ')})`).choices(Object.keys(PRESETS)))
     .option('-o, --output <file>', 'where to write the frozen netlist', 'model.json')
     .option('--limit <n>', 'use at most n samples of each split (quick runs)', intArg('--limit', 1, 'samples'))
     .option('--label <column>', 'csv: the label column, a header name or 0-based index (default: last)')
@@ -150,7 +156,11 @@ export function registerTrain(program: Command): void {
     .addOption(new Option('--rho <fn>', 'iwp: ρ mapping parameters to the soft truth table: sin (0.5 + 0.5·sin) or sigmoid (default sin)').choices(['sin', 'sigmoid']))
     .option('--gumbel <T>', 'softmax16: Gumbel straight-through training at temperature T (hard sampled gates forward, softmax((z+G)/T) backward); freezing uses the noise-free argmax', numArg('--gumbel'))
     .addOption(new Option('--init <name>', `initial parameters: gaussian N(0,1), or residual (start as pass-through of input a) (default ${r.init})`).choices(['gaussian', 'residual']))
-    .option('--connect <kind>', `connections: random, unique (every input used evenly), or topk:K (learnable: each input mixes K candidates, frozen to the best) (default ${r.connect})`)
+    .option('--connect <kind>', `connections: random, unique (every input used evenly), topk:K (learnable: each input mixes K candidates, frozen to the best), or dense (learnable over all signals of the previous layer) (default ${r.connect})`)
+    .option('--shrink <E:K,...>', 'learnable connections: after epoch E keep only the K best candidates of every gate input (e.g. 1:16,3:4; later epochs get cheaper)')
+    .option('--connect-temp <T>', 'topk:K: the candidate softmax temperature falls from 1 to T over the run, hardening each input toward its best candidate (default 1: constant)', numArg('--connect-temp'))
+    .option('--shift <px>', 'augmentation: shift every training image by up to px pixels (random each step; images with uniform:K encodings) (default 0)', intArg('--shift', 0))
+    .addOption(new Option('--lr-schedule <kind>', 'learning rate over the run: constant, or cosine decay to 0 (default constant)').choices(['constant', 'cosine']))
     .option('--seed <n>', `random seed: connections, init, shuffling (default ${r.seed})`, intArg('--seed', 0, 'seed'))
     .option('--threads <n>', 'worker threads (default: min(2, cores)); same seed + threads → same netlist', intArg('--threads', 1, 'threads'))
     .option('--checkpoint <file>', 'write a checkpoint after every epoch (atomically)')
@@ -162,6 +172,8 @@ export function registerTrain(program: Command): void {
 Examples:
   $ lgnc train --dataset monk1 --param softmax16 --connect unique --width 128,128,128,16 --tau 0.5 --batch 16 --lr 0.05 --epochs 300 --seed 4 -o monk1.json
   $ lgnc train --dataset mnist -o mnist-s.json              the default recipe (${r.width.join(',')} gates, ${r.epochs} epochs)
+  $ lgnc train --dataset mnist --preset mnist-8k -o mnist-8k.json            8,000 gates, the most accurate HX8K-sized recipe
+  $ lgnc train --dataset fashion-mnist --preset fashion-8k --epochs 10 -o f.json   a preset, with one value overridden
   $ lgnc train --dataset mnist --param softmax16 --connect unique --layers 6 --width 8000 --tau 10 --epochs 20 --batch 128 --lr 0.01 --seed 1 -o mnist-6x8000.json
   $ lgnc train --dataset mnist --limit 5000 --epochs 2 --json > summary.json
   $ lgnc train --dataset fashion-mnist --encoding uniform:3 --checkpoint fm.ckpt --resume -o fm.json
@@ -176,7 +188,7 @@ and, in "meta", the config, seed, epochs, time and accuracies.`)
       const opts: TrainOptions = {
         dataset: f.dataset, limit: f.limit, encoding: f.encoding, layers: f.layers, width: f.width, tau: f.tau,
         epochs: f.epochs, batch: f.batch, lr: f.lr, optimizer: f.optimizer, weightDecay: f.weightDecay, param: f.param, rho: f.rho, gumbel: f.gumbel,
-        init: f.init, connect: f.connect, seed: f.seed, threads: f.threads, checkpoint: f.checkpoint, resume: f.resume,
+        preset: f.preset, shift: f.shift, connectTemp: f.connectTemp, init: f.init, connect: f.connect, shrink: f.shrink, lrSchedule: f.lrSchedule, seed: f.seed, threads: f.threads, checkpoint: f.checkpoint, resume: f.resume,
         timeBudget: f.timeBudget, name: f.name,
         csv: f.label !== undefined || f.test !== undefined || f.testFraction !== undefined ? { label: f.label, testFile: f.test, testFraction: f.testFraction } : undefined,
       };
@@ -194,13 +206,14 @@ and, in "meta", the config, seed, epochs, time and accuracies.`)
           ok: true, output: f.output, dataset: res.config.dataset, gates, inputs: res.netlist.inputs, classes: res.netlist.output.classes,
           epochs: res.history.length, softTestAccuracy: res.softTestAccuracy, frozenTestAccuracy: res.frozenTestAccuracy,
           discretizationGap: res.discretizationGap, gateUsage: res.gateUsage,
-          trainSeconds: res.trainSeconds, wallSeconds: res.wallSeconds, gateSamplesPerSecond: Math.round(res.gateSamplesPerSecond),
+          trainSeconds: res.trainSeconds, wallSeconds: res.wallSeconds, cpuSeconds: res.netlist.meta?.cpuSeconds, peakRssMB: res.netlist.meta?.peakRssMB,
+          gateSamplesPerSecond: Math.round(res.gateSamplesPerSecond),
           config: res.config, history: res.history,
         });
       }
       process.stdout.write(`wrote ${f.output}: ${gates.toLocaleString('en-US')} gates, frozen test accuracy ${pct(res.frozenTestAccuracy)} ` +
         `(soft ${pct(res.softTestAccuracy)}), ${res.history.length} epoch${res.history.length === 1 ? '' : 's'} in ${res.trainSeconds.toFixed(1)} s ` +
-        `(${(res.gateSamplesPerSecond / 1e6).toFixed(1)} M gate-samples/s)\n` +
+        `(${(res.gateSamplesPerSecond / 1e6).toFixed(1)} M gate-samples/s; ${res.netlist.meta?.cpuSeconds} CPU s, peak ${res.netlist.meta?.peakRssMB} MB)\n` +
         `discretization gap (soft − frozen) ${(100 * res.discretizationGap).toFixed(2)} points; unused gates ${pct(res.gateUsage.unusedFraction)} ` +
         `(${res.gateUsage.dead} dead, ${res.gateUsage.passThrough} wires/inverters, ${res.gateUsage.constant} constants)\n`);
     });

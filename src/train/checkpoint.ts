@@ -38,20 +38,25 @@ export interface CheckpointHeader {
   history: EpochRecord[];
 }
 
-/** The arrays a checkpoint holds, in file order (topk adds its candidates, logits and moments). */
-function savedArrays(st: State): (Int32Array | Float32Array)[] {
+/**
+ * The arrays a checkpoint holds, in file order: topk adds its candidates, logits and moments;
+ * while the connections are still dense (connect = -1), their logits and moments too.
+ */
+function savedArrays(st: State, connect: number): (Int32Array | Float32Array)[] {
   const fixed = [st.a, st.b, st.logits, st.m, st.v];
-  return st.topk ? [...fixed, st.candA, st.candB, st.clogA, st.clogB, st.cmA, st.cvA, st.cmB, st.cvB] : fixed;
+  const topk = st.topk ? [st.candA, st.candB, st.clogA, st.clogB, st.cmA, st.cvA, st.cmB, st.cvB] : [];
+  const dense = connect < 0 ? [st.denseLogA, st.denseLogB, st.denseMA, st.denseVA, st.denseMB, st.denseVB] : [];
+  return [...fixed, ...topk, ...dense];
 }
 
-export function writeCheckpoint(path: string, h: CheckpointHeader, st: State): void {
+export function writeCheckpoint(path: string, h: CheckpointHeader, st: State, connect: number): void {
   const json = Buffer.from(JSON.stringify(h));
   const len = Buffer.alloc(4);
   len.writeUInt32LE(json.length);
   const head = MAGIC.length + 4 + json.length;
   const bytes = (a: Int32Array | Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
   // Shared memory cannot be handed to the file system directly: copy each array.
-  const parts = [Buffer.from(MAGIC), len, json, Buffer.alloc((4 - (head % 4)) % 4), ...savedArrays(st).map((a) => Buffer.from(bytes(a)))];
+  const parts = [Buffer.from(MAGIC), len, json, Buffer.alloc((4 - (head % 4)) % 4), ...savedArrays(st, connect).map((a) => Buffer.from(bytes(a)))];
   writeFileAtomic(path, Buffer.concat(parts));
 }
 
@@ -71,11 +76,11 @@ export function readCheckpointHeader(path: string): { header: CheckpointHeader; 
 }
 
 /** Copies the checkpoint's arrays into the state (whose shape must match the header). */
-export function loadCheckpointArrays(path: string, body: Buffer, offset: number, st: State): void {
-  const need = offset + savedArrays(st).reduce((n, a) => n + a.byteLength, 0);
+export function loadCheckpointArrays(path: string, body: Buffer, offset: number, st: State, connect: number): void {
+  const need = offset + savedArrays(st, connect).reduce((n, a) => n + a.byteLength, 0);
   if (body.length !== need) throw new UserError(`${path}: checkpoint is truncated or does not match its header (${body.length} bytes, expected ${need}). Delete it and train again.`);
   let off = offset;
-  for (const arr of savedArrays(st)) {
+  for (const arr of savedArrays(st, connect)) {
     const n = arr.byteLength;
     new Uint8Array(arr.buffer, arr.byteOffset, n).set(body.subarray(off, off + n));
     off += n;

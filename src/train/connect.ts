@@ -7,8 +7,10 @@
 //           with another gate's slot, which keeps the counts.
 //   topk:K  learnable: K candidates per input, each candidate set k drawn like `unique`
 //           (topk.ts); frozen to the argmax candidate.
+//   dense   learnable: every input mixes all signals of the previous layer (dense.ts);
+//           frozen to the argmax signal. `--shrink` turns it into topk:K later in training.
 
-export type Connect = 'random' | 'unique' | `topk:${number}`;
+export type Connect = 'random' | 'unique' | 'dense' | `topk:${number}`;
 
 /** Candidates per input for `topk:K` (learnable connectivity, topk.ts), 0 for fixed kinds. */
 export function topkOf(kind: Connect): number {

@@ -12,7 +12,7 @@ import { OP_COUNT } from '../netlist/gates.js';
 import type { Vec } from './kernels.js';
 import { opCoefficients, TT } from './softmax16.js';
 
-function fmix32(h: number): number {
+export function fmix32(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;

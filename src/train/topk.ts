@@ -88,20 +88,31 @@ export function backwardMix(prev: Vec, dx: Vec, gin: Vec | null, B: number, cand
   }
 }
 
-/** Softmax of one candidate set's logits into w (K values at o). */
-export function candidateWeights(logits: Vec, w: Vec, o: number, K: number): void {
+/**
+ * Softmax of one candidate set's logits into w (K values at o), at temperature 1 / invT
+ * (`--connect-temp`: invT grows over the run, so each input's mix hardens toward its argmax).
+ */
+export function candidateWeights(logits: Vec, w: Vec, o: number, K: number, invT = 1): void {
   let max = -Infinity;
   for (let k = 0; k < K; k++) if (logits[o + k] > max) max = logits[o + k];
   let sum = 0;
-  for (let k = 0; k < K; k++) sum += w[o + k] = Math.exp(logits[o + k] - max);
+  for (let k = 0; k < K; k++) sum += w[o + k] = Math.exp((logits[o + k] - max) * invT);
   for (let k = 0; k < K; k++) w[o + k] /= sum;
 }
 
-/** Logit gradients of one candidate set (into out[0..K)) from the weight gradients dw. */
-export function candidateGradient(w: Vec, dw: ArrayLike<number>, o: number, K: number, out: Float64Array): void {
+/** Logit gradients of one candidate set (into out[0..K)) from the weight gradients dw, at temperature 1 / invT. */
+export function candidateGradient(w: Vec, dw: ArrayLike<number>, o: number, K: number, out: Float64Array, invT = 1): void {
   let dot = 0;
   for (let k = 0; k < K; k++) dot += w[o + k] * dw[k];
-  for (let k = 0; k < K; k++) out[k] = w[o + k] * (dw[k] - dot);
+  for (let k = 0; k < K; k++) out[k] = invT * w[o + k] * (dw[k] - dot);
+}
+
+/**
+ * `--connect-temp END`: the candidate softmax's 1/temperature after `step` of `total` steps,
+ * the temperature falling geometrically from 1 to END (1 = off).
+ */
+export function connectInvTemp(end: number, step: number, total: number): number {
+  return end === 1 || total <= 0 ? 1 : end ** -Math.min(1, step / total);
 }
 
 /** The candidate a frozen input takes: the argmax logit, ties to the lowest k. */

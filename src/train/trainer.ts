@@ -14,16 +14,17 @@ import { gateCount, type Netlist, type ThresholdEncoding } from '../netlist/netl
 import { mulberry32 } from '../netlist/vectors.js';
 import { UserError } from '../util/errors.js';
 import { loadCheckpointArrays, readCheckpointHeader, writeCheckpoint, type EpochRecord } from './checkpoint.js';
-import { resolveConfig, type TrainConfig, type TrainOptions } from './config.js';
+import { connectAt, resolveConfig, withPreset, type TrainConfig, type TrainOptions } from './config.js';
 import { connectLayer, topkOf } from './connect.js';
-import { argmaxCandidate, candidateWeights } from './topk.js';
-import { refreshAll } from './engine.js';
+import { argmaxCandidate, candidateWeights, connectInvTemp } from './topk.js';
+import { keepBest } from './dense.js';
+import { denseSoftmax, refreshAll } from './engine.js';
 import { freezeNetlist, setHardCoefficients } from './freeze.js';
 import { initParams } from './param.js';
 import { coefficients } from './softmax16.js';
 import { Pool, type AdamParams } from './pool.js';
 import { kernelModule } from './wasm.js';
-import { allocState, type State } from './state.js';
+import { allocState, CONNECT_DENSE, PAR, type Augment, type State } from './state.js';
 import { gateUsage, type GateUsage } from './usage.js';
 
 export type ProgressEvent =
@@ -56,6 +57,10 @@ export interface Trainer {
   testSlices: BitSlices;
   /** Optimizer steps taken so far. */
   step: number;
+  /** The connections training runs now: -1 dense, K > 0 candidates per input, 0 fixed. */
+  connect: number;
+  /** Switches to the connections of `connect` (shrinking dense or topk:K candidates to the best K). */
+  setConnect(connect: number): void;
   /** Runs one epoch (or until `stopAt` on performance.now()); returns loss, accuracy, steps, whether cut short. */
   runEpoch(epoch: number, onStep?: (step: number, steps: number, lossSum: number, samples: number) => void, stopAt?: number): { loss: number; trainAccuracy: number; partial: boolean; samples: number };
   /** Float-model accuracy on the test split. */
@@ -86,7 +91,8 @@ function epochOrder(order: Int32Array, seed: number, epoch: number): void {
   }
 }
 
-export async function createTrainer(o: TrainOptions, configOverride?: TrainConfig): Promise<Trainer> {
+export async function createTrainer(options: TrainOptions, configOverride?: TrainConfig): Promise<Trainer> {
+  const o = withPreset(options);
   const data = loadDataset(o.dataset, { limit: o.limit, csv: o.csv });
   const config = configOverride ?? resolveConfig(o, data.classes, data.defaultEncoding);
   if (data.train.count === 0 || data.test.count === 0) throw new UserError(`dataset ${o.dataset}: a split is empty; need training and test samples.`);
@@ -96,7 +102,9 @@ export async function createTrainer(o: TrainOptions, configOverride?: TrainConfi
   const trainSlices = encode(encoding, data.train.x, data.train.count);
   const testSlices = encode(encoding, data.test.x, data.test.count);
   const shape = { inputs, widths: config.widths, classes: data.classes };
-  const st = allocState(shape, config.param, config.rho, config.gumbel, config.seed, topkOf(config.connect), config.threads, config.batch, data.train.count, data.test.count);
+  const dense = config.connect === 'dense';
+  const topk = dense ? (config.shrink[0]?.[1] ?? 0) : topkOf(config.connect);
+  const st = allocState(shape, config.param, config.rho, config.gumbel, config.seed, topk, config.threads, config.batch, data.train.count, data.test.count, 256, dense, augmentOf(config, encoding));
   st.trainBits.set(trainSlices.data);
   st.trainY.set(data.train.y);
   st.testBits.set(testSlices.data);
@@ -106,8 +114,18 @@ export async function createTrainer(o: TrainOptions, configOverride?: TrainConfi
   const rand = mulberry32(config.seed);
   let prev = inputs;
   const K = st.topk;
+  const denseBonus: [number, number, number][] = [];
   config.widths.forEach((W, l) => {
-    if (K) {
+    if (dense) {
+      // Start near a `unique` wiring: its signal's logit gets a head start of ln P + 2 over
+      // the others' N(0, 1), so it carries about 80 % of the mix whatever P is (a flat mix
+      // of all P signals is nearly constant and learns slowly).
+      const { a, b } = connectLayer('unique', prev, W, rand);
+      const bonus = Math.log(prev) + 2;
+      for (let j = 0; j < W; j++) {
+        denseBonus.push([st.denseOffsets[l] + j * prev + a[j], st.denseOffsets[l] + j * prev + b[j], bonus]);
+      }
+    } else if (K) {
       // K candidate sets, each spread evenly over the previous layer.
       for (let k = 0; k < K; k++) {
         const { a, b } = connectLayer('unique', prev, W, rand);
@@ -123,21 +141,45 @@ export async function createTrainer(o: TrainOptions, configOverride?: TrainConfi
     }
     prev = W;
   });
-  if (K) {
+  if (dense) {
+    initParams('softmax16', 'gaussian', st.denseLogA, (config.seed ^ 0x1b873593) >>> 0);
+    initParams('softmax16', 'gaussian', st.denseLogB, (config.seed ^ 0xcc9e2d51) >>> 0);
+    for (const [ia, ib, c] of denseBonus) {
+      st.denseLogA[ia] += c;
+      st.denseLogB[ib] += c;
+    }
+  } else if (K) {
     initParams('softmax16', 'gaussian', st.clogA, (config.seed ^ 0x1b873593) >>> 0);
     initParams('softmax16', 'gaussian', st.clogB, (config.seed ^ 0xcc9e2d51) >>> 0);
   }
   initParams(config.param, config.init, st.logits, (config.seed ^ 0x5bd1e995) >>> 0, config.rho);
   refreshAll(st, 0);
-  if (K) refreshCandidates(st);
+  const connect0 = connectAt(config, 0);
+  st.par[PAR.CONNECT] = connect0;
+  st.par[PAR.CONNECT_INV_TEMP] = 1;
+  refreshConnections(st, connect0);
   const pool = new Pool(st, await kernelModule());
   await pool.start();
   const order = new Int32Array(data.train.count);
   const adam: AdamParams = { ...ADAM, lr: config.lr, weightDecay: config.optimizer === 'adamw' ? config.weightDecay : 0 };
 
   const trainer: Trainer = {
-    config, data, encoding, st, pool, testSlices, step: 0,
+    config, data, encoding, st, pool, testSlices, step: 0, connect: connect0,
+    setConnect(connect) {
+      if (connect === trainer.connect) return;
+      pool.sync();
+      shrinkConnections(st, trainer.connect, connect);
+      trainer.connect = st.par[PAR.CONNECT] = connect;
+      refreshConnections(st, connect);
+    },
     runEpoch(epoch, onStep, stopAt = Infinity) {
+      const steps0 = Math.ceil(order.length / config.batch);
+      const totalSteps = config.epochs * steps0;
+      // Schedules are functions of the step count, so a resumed run computes the same values.
+      st.par[PAR.CONNECT_INV_TEMP] = connectInvTemp(config.connectTemp, trainer.step, totalSteps);
+      trainer.setConnect(connectAt(config, epoch));
+      // Mix weights from the logits at every epoch start, as a resumed run computes them.
+      refreshConnections(st, trainer.connect);
       epochOrder(order, config.seed, epoch);
       const n = order.length;
       const steps = Math.ceil(n / config.batch);
@@ -146,6 +188,8 @@ export async function createTrainer(o: TrainOptions, configOverride?: TrainConfi
         const B = Math.min(config.batch, n - s * config.batch);
         st.batchIdx.set(order.subarray(s * config.batch, s * config.batch + B));
         trainer.step++;
+        st.par[PAR.CONNECT_INV_TEMP] = connectInvTemp(config.connectTemp, trainer.step, totalSteps);
+        adam.lr = config.lrSchedule === 'cosine' ? config.lr * 0.5 * (1 + Math.cos((Math.PI * Math.min(trainer.step - 1, totalSteps)) / totalSteps)) : config.lr;
         const r = pool.step(B, config.tau, trainer.step, adam);
         lossSum += r.lossSum;
         correct += r.correct;
@@ -168,7 +212,7 @@ export async function createTrainer(o: TrainOptions, configOverride?: TrainConfi
       return pool.evaluate('test', 0, data.test.count, false, config.tau).correct / data.test.count;
     },
     discrete() {
-      setArgmaxConnections(st);
+      setArgmaxConnections(st, trainer.connect);
       setHardCoefficients(st);
       const r = pool.evaluate('test', 0, data.test.count, true, config.tau);
       return {
@@ -178,7 +222,7 @@ export async function createTrainer(o: TrainOptions, configOverride?: TrainConfi
       };
     },
     freeze(meta, name) {
-      setArgmaxConnections(st);
+      setArgmaxConnections(st, trainer.connect);
       return freezeNetlist(st, name ?? shapeName(config), encoding, config.tau, meta);
     },
     close: () => pool.close(),
@@ -187,21 +231,111 @@ export async function createTrainer(o: TrainOptions, configOverride?: TrainConfi
 }
 
 
-/** topk: the fixed connections st.a, st.b become each input's argmax candidate (freezing). */
-function setArgmaxConnections(st: State): void {
-  const K = st.topk;
-  if (!K) return;
-  for (let g = 0; g < st.gates; g++) {
-    st.a[g] = st.candA[g * K + argmaxCandidate(st.clogA, g * K, K)];
-    st.b[g] = st.candB[g * K + argmaxCandidate(st.clogB, g * K, K)];
+/** --shift needs square images whose pixels all have the same thresholds (so bits move with their pixel). */
+function augmentOf(config: TrainConfig, enc: ThresholdEncoding): Augment {
+  if (config.shift === 0) return { shift: 0, side: 0, bitsPerPixel: 0 };
+  const side = Math.round(Math.sqrt(enc.features));
+  const t0 = JSON.stringify(enc.thresholds[0]);
+  if (side * side !== enc.features || enc.thresholds.some((t) => JSON.stringify(t) !== t0) || enc.thresholds[0].length === 0) {
+    throw new UserError(`--shift ${config.shift}: needs square images with the same thresholds for every pixel (e.g. mnist or fashion-mnist with --encoding uniform:K); ${config.dataset} with ${config.encoding} is not. Drop --shift.`);
+  }
+  return { shift: config.shift, side, bitsPerPixel: enc.thresholds[0].length };
+}
+
+/** Learnable connections: the fixed st.a, st.b become each input's argmax candidate or signal (freezing). */
+function setArgmaxConnections(st: State, connect: number): void {
+  if (connect > 0) {
+    const K = connect;
+    for (let g = 0; g < st.gates; g++) {
+      st.a[g] = st.candA[g * K + argmaxCandidate(st.clogA, g * K, K)];
+      st.b[g] = st.candB[g * K + argmaxCandidate(st.clogB, g * K, K)];
+    }
+  } else if (connect === CONNECT_DENSE) {
+    forEachDenseRow(st, (g, o, P) => {
+      st.a[g] = argmaxCandidate(st.denseLogA, o, P);
+      st.b[g] = argmaxCandidate(st.denseLogB, o, P);
+    });
   }
 }
 
-/** Candidate weights (softmax of their logits) of every gate input, after init or resume. */
-function refreshCandidates(st: State): void {
+/** f(gate, offset of its dense row, signals P) for every gate. */
+function forEachDenseRow(st: State, f: (g: number, o: number, P: number) => void): void {
+  st.shape.widths.forEach((W, l) => {
+    const P = l ? st.shape.widths[l - 1] : st.shape.inputs;
+    for (let j = 0; j < W; j++) f(st.offsets[l] + j, st.denseOffsets[l] + j * P, P);
+  });
+}
+
+/** Mix weights (softmax of their logits) of every gate input, after init, resume or shrinking. */
+function refreshConnections(st: State, connect: number): void {
+  if (connect > 0) {
+    const invT = st.par[PAR.CONNECT_INV_TEMP];
+    for (let g = 0; g < st.gates; g++) {
+      candidateWeights(st.clogA, st.cwA, g * connect, connect, invT);
+      candidateWeights(st.clogB, st.cwB, g * connect, connect, invT);
+    }
+  } else if (connect === CONNECT_DENSE) {
+    const rowMax = (x: Float32Array, o: number, n: number) => {
+      let m = -Infinity;
+      for (let i = 0; i < n; i++) if (x[o + i] > m) m = x[o + i];
+      return m;
+    };
+    forEachDenseRow(st, (_g, o, P) => {
+      denseSoftmax(st.denseLogA, st.denseWA, o, P, rowMax(st.denseLogA, o, P));
+      denseSoftmax(st.denseLogB, st.denseWB, o, P, rowMax(st.denseLogB, o, P));
+    });
+  }
+}
+
+/**
+ * Structured sparsity: every gate input keeps its K best candidates (largest logits), with
+ * their logits and Adam moments, as topk:K candidates. From dense (from = -1) the candidates
+ * are all P signals; from topk:K0 the K0 candidates, compacted in place to stride K.
+ */
+function shrinkConnections(st: State, from: number, K: number): void {
+  if (!(K > 0) || (from > 0 && K >= from) || from === 0) throw new Error(`cannot shrink connections from ${from} to ${K}`);
+  const maxP = Math.max(st.shape.inputs, ...st.shape.widths);
+  const best = new Int32Array(K);
+  const scratch = new Int32Array(Math.max(maxP, from));
+  const tmp = new Float32Array(3 * Math.max(from, 1));
+  const sides = [
+    { cand: st.candA, clog: st.clogA, cm: st.cmA, cv: st.cvA, dlog: st.denseLogA, dm: st.denseMA, dv: st.denseVA },
+    { cand: st.candB, clog: st.clogB, cm: st.cmB, cv: st.cvB, dlog: st.denseLogB, dm: st.denseMB, dv: st.denseVB },
+  ];
+  if (from === CONNECT_DENSE) {
+    forEachDenseRow(st, (g, o, P) => {
+      for (const s of sides) {
+        keepBest(s.dlog, o, P, K, best, scratch);
+        for (let k = 0; k < K; k++) {
+          const i = best[k];
+          s.cand[g * K + k] = i;
+          s.clog[g * K + k] = s.dlog[o + i];
+          s.cm[g * K + k] = s.dm[o + i];
+          s.cv[g * K + k] = s.dv[o + i];
+        }
+      }
+    });
+    return;
+  }
+  const cand = new Int32Array(from);
   for (let g = 0; g < st.gates; g++) {
-    candidateWeights(st.clogA, st.cwA, g * st.topk, st.topk);
-    candidateWeights(st.clogB, st.cwB, g * st.topk, st.topk);
+    for (const s of sides) {
+      const o = g * from;
+      keepBest(s.clog, o, from, K, best, scratch);
+      for (let k = 0; k < from; k++) {
+        cand[k] = s.cand[o + k];
+        tmp[3 * k] = s.clog[o + k];
+        tmp[3 * k + 1] = s.cm[o + k];
+        tmp[3 * k + 2] = s.cv[o + k];
+      }
+      for (let k = 0; k < K; k++) {
+        const i = best[k];
+        s.cand[g * K + k] = cand[i];
+        s.clog[g * K + k] = tmp[3 * i];
+        s.cm[g * K + k] = tmp[3 * i + 1];
+        s.cv[g * K + k] = tmp[3 * i + 2];
+      }
+    }
   }
 }
 
@@ -214,8 +348,10 @@ export function netlistAccuracy(net: Netlist, x: BitSlices, labels: Int32Array):
 }
 
 /** Trains as the options say; the frozen netlist carries the encoding and a full `meta`. */
-export async function train(o: TrainOptions, onProgress: (e: ProgressEvent) => void = () => {}): Promise<TrainResult> {
+export async function train(options: TrainOptions, onProgress: (e: ProgressEvent) => void = () => {}): Promise<TrainResult> {
+  const o = withPreset(options);
   const wall0 = performance.now();
+  const cpu0 = cpuNow();
   let config: TrainConfig | undefined;
   let resumed: ReturnType<typeof readCheckpointHeader> | null = null;
   let note: string | undefined;
@@ -233,7 +369,7 @@ export async function train(o: TrainOptions, onProgress: (e: ProgressEvent) => v
   }
   const t = await createTrainer({ ...o, limit: config ? config.limit ?? undefined : o.limit }, config);
   try {
-    return run(t, o, resumed, note, wall0, onProgress);
+    return run(t, o, resumed, note, wall0, cpu0, onProgress);
   } catch (err) {
     await t.pool.terminate();
     throw err;
@@ -244,7 +380,7 @@ export async function train(o: TrainOptions, onProgress: (e: ProgressEvent) => v
 
 function run(
   t: Trainer, o: TrainOptions, resumed: ReturnType<typeof readCheckpointHeader> | null, note: string | undefined,
-  wall0: number, onProgress: (e: ProgressEvent) => void,
+  wall0: number, cpu0: number, onProgress: (e: ProgressEvent) => void,
 ): TrainResult {
   const { config, st, data } = t;
   let history: EpochRecord[] = [];
@@ -255,9 +391,12 @@ function run(
     if (JSON.stringify(h.encoding) !== JSON.stringify(t.encoding)) {
       throw new UserError(`${o.checkpoint}: the encoding fitted now differs from the checkpoint's (did the data change?). Delete the checkpoint to start over.`);
     }
-    loadCheckpointArrays(o.checkpoint, resumed.body, resumed.offset, st);
+    // The arrays are those of the connections the last finished epoch trained with.
+    const saved = h.epochsDone > 0 ? connectAt(config, h.epochsDone - 1) : connectAt(config, 0);
+    loadCheckpointArrays(o.checkpoint, resumed.body, resumed.offset, st, saved);
     refreshAll(st, h.step);
-    if (st.topk) refreshCandidates(st);
+    t.connect = st.par[PAR.CONNECT] = saved;
+    refreshConnections(st, saved);
     history = h.history;
     epochsDone = h.epochsDone;
     trainSeconds = h.trainSeconds;
@@ -293,7 +432,7 @@ function run(
     history.push(record);
     epochsDone = epoch + 1;
     if (o.checkpoint) {
-      writeCheckpoint(o.checkpoint, { format: 'lgnc-checkpoint', version: 1, config, encoding: t.encoding, epochsDone, step: t.step, trainSeconds, history }, st);
+      writeCheckpoint(o.checkpoint, { format: 'lgnc-checkpoint', version: 1, config, encoding: t.encoding, epochsDone, step: t.step, trainSeconds, history }, st, t.connect);
     }
     onProgress({ kind: 'epoch', record, epochs: config.epochs });
     if (r.partial || budgetLeft() <= 0) stopped = true;
@@ -301,6 +440,7 @@ function run(
   const last = history[history.length - 1];
   const soft = last ? last.softTestAccuracy : t.softAccuracy();
   const wallSeconds = (performance.now() - wall0) / 1000;
+  const usage = process.resourceUsage();
   const meta = {
     trainer: 'lgnc train',
     dataset: config.dataset,
@@ -316,6 +456,10 @@ function run(
     stoppedByTimeBudget: stopped && epochsDone < config.epochs,
     trainSeconds: round(trainSeconds, 2),
     wallSeconds: round(wallSeconds, 2),
+    /** CPU seconds of all threads of this process (this run, from loading the data on): shows how much of the machine it got. */
+    cpuSeconds: round((usage.userCPUTime + usage.systemCPUTime) / 1e6 - cpu0, 2),
+    /** Peak resident memory of the process, MB. */
+    peakRssMB: Math.round(usage.maxRSS / 1024),
     softTestAccuracy: soft,
     frozenTestAccuracy: 0,
     /** soft − frozen test accuracy. */
@@ -333,6 +477,12 @@ function run(
     discretizationGap: meta.discretizationGap, gateUsage: meta.gateUsage,
     gateSamplesPerSecond: stepSeconds > 0 ? (gateCount(netlist) * stepSamples) / stepSeconds : 0,
   };
+}
+
+/** CPU seconds of every thread of this process so far. */
+function cpuNow(): number {
+  const u = process.resourceUsage();
+  return (u.userCPUTime + u.systemCPUTime) / 1e6;
 }
 
 function round(x: number, digits: number): number {

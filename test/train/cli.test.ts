@@ -19,7 +19,22 @@ describe('lgnc train (CLI)', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Examples:/);
     expect(r.stdout).toMatch(/\$ lgnc train --dataset mnist --param softmax16 --connect unique --layers 6 --width 8000 --tau 10/);
-    for (const flag of ['--dataset', '--encoding', '--checkpoint', '--resume', '--limit', '--threads', '--json']) expect(r.stdout).toContain(flag);
+    for (const flag of ['--dataset', '--encoding', '--checkpoint', '--resume', '--limit', '--threads', '--json', '--preset', '--shrink', '--shift', '--connect-temp', '--lr-schedule']) expect(r.stdout).toContain(flag);
+    expect(r.stdout).toMatch(/mnist-8k/);
+    expect(r.stdout).toMatch(/fashion-8k/);
+    expect(r.stdout.replace(/\s+/g, " ")).toMatch(/dense \(learnable over all signals of the previous layer\)/);
+  });
+
+  it('a preset with an override trains (MONK-1 with the mnist-8k recipe cut down); meta records the preset; a bad one exits 2', () => {
+    const out = join(tmp, 'preset.json');
+    const r = lgnc(['train', '--dataset', 'monk1', '--preset', 'mnist-8k', '--width', '40,20', '--epochs', '2', '--shift', '0', '--encoding', 'uniform:1', '--threads', '1', '-o', out, '--json']);
+    expect(r.code).toBe(0);
+    const s = JSON.parse(r.stdout);
+    expect(s.config).toMatchObject({ preset: 'mnist-8k', widths: [40, 20], epochs: 2, connect: 'topk:8', lr: 0.05 });
+    expect(loadNetlist(out).meta).toMatchObject({ config: { preset: 'mnist-8k' } });
+    const bad = lgnc(['train', '--dataset', 'monk1', '--preset', 'nope', '-o', join(tmp, 'nope.json')]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--preset/);
   });
 
   it('trains MONK-2, writes a valid netlist; --json reports what the reference evaluator confirms', () => {
@@ -82,6 +97,11 @@ describe('lgnc train (CLI)', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/needs \d+\.\d GiB of state .* at most 4 GiB\. Use narrower layers, a smaller --batch/);
     expect(r.stderr).not.toMatch(/at .*\.js:\d+/);
+    expect(existsSync(out)).toBe(false);
+    // Dense connections: W × P weights per layer (here 2 × 12,000 × 12,000 per side, 8 arrays).
+    const dense = lgnc(['train', '--dataset', 'monk1', '--connect', 'dense', '--width', '12000,12000,10', '--epochs', '1', '-o', out]);
+    expect(dense.code).toBe(2);
+    expect(dense.stderr).toMatch(/needs \d+\.\d GiB of state .*--connect topk:K instead of dense/);
     expect(existsSync(out)).toBe(false);
   });
 

@@ -7,7 +7,8 @@ import { coefficients, coefficientsOf, expNonPositive, logitGradient } from '../
 import { OP_COUNT, RELAXATION, opBit } from '../../src/netlist/gates.js';
 import { gumbelGradient, gumbelNoise, gumbelRefresh } from '../../src/train/gumbel.js';
 import { opCoefficients } from '../../src/train/softmax16.js';
-import { backwardMix, backwardMixed, candidateGradient, candidateWeights, forwardMixed, mixInputs } from '../../src/train/topk.js';
+import { backwardMix, backwardMixed, candidateGradient, candidateWeights, connectInvTemp, forwardMixed, mixInputs } from '../../src/train/topk.js';
+import { backwardDenseInput, denseWeightGradient, keepBest, mixDense, updateDenseRow } from '../../src/train/dense.js';
 import { iwpCoefficientsOf, iwpFrozenOp, iwpGradient, rho, type Rho } from '../../src/train/iwp.js';
 import { mulberry32 } from '../../src/netlist/vectors.js';
 
@@ -271,14 +272,14 @@ describe('topk learnable connectivity', () => {
   }
   type TNet = ReturnType<typeof topkNet>;
 
-  function run(n: TNet, x = n.x, clog = n.clog, grads?: { dx: Float64Array; dlog: Float64Array }): number {
+  function run(n: TNet, x = n.x, clog = n.clog, grads?: { dx: Float64Array; dlog: Float64Array }, invT = 1): number {
     const wA = new Float64Array(W * K);
     const wB = new Float64Array(W * K);
     const la = clog.subarray(0, W * K);
     const lb = clog.subarray(W * K);
     for (let g = 0; g < W; g++) {
-      candidateWeights(la, wA, g * K, K);
-      candidateWeights(lb, wB, g * K, K);
+      candidateWeights(la, wA, g * K, K, invT);
+      candidateWeights(lb, wB, g * K, K, invT);
     }
     const xa = new Float64Array(W * B);
     const xb = new Float64Array(W * B);
@@ -301,21 +302,116 @@ describe('topk learnable connectivity', () => {
       backwardMix(x, dxb, grads.dx, B, n.candB, wB, K, dwB, 0, W);
       const out4 = new Float64Array(K);
       for (let g = 0; g < W; g++) {
-        candidateGradient(wA, dwA.subarray(g * K, g * K + K), g * K, K, out4);
+        candidateGradient(wA, dwA.subarray(g * K, g * K + K), g * K, K, out4, invT);
         grads.dlog.set(out4, g * K);
-        candidateGradient(wB, dwB.subarray(g * K, g * K + K), g * K, K, out4);
+        candidateGradient(wB, dwB.subarray(g * K, g * K + K), g * K, K, out4, invT);
         grads.dlog.set(out4, W * K + g * K);
       }
     }
     return res[0] / B;
   }
 
-  it('candidate logits and inputs: analytic gradients match finite differences', () => {
+  it.each([1, 2.5])('candidate logits and inputs at 1/temperature %d: analytic gradients match finite differences', (invT) => {
     const n = topkNet(21);
     const grads = { dx: new Float64Array(N * B), dlog: new Float64Array(2 * W * K) };
-    run(n, n.x, n.clog, grads);
-    for (let i = 0; i < n.clog.length; i++) expect(grads.dlog[i]).toBeCloseTo(numeric((v) => run(n, n.x, v), n.clog, i), 7);
-    for (let i = 0; i < n.x.length; i++) expect(grads.dx[i]).toBeCloseTo(numeric((v) => run(n, v, n.clog), n.x, i), 7);
+    run(n, n.x, n.clog, grads, invT);
+    for (let i = 0; i < n.clog.length; i++) expect(grads.dlog[i]).toBeCloseTo(numeric((v) => run(n, n.x, v, undefined, invT), n.clog, i), 7);
+    for (let i = 0; i < n.x.length; i++) expect(grads.dx[i]).toBeCloseTo(numeric((v) => run(n, v, n.clog, undefined, invT), n.x, i), 7);
     expect(Math.max(...grads.dlog.map(Math.abs))).toBeGreaterThan(1e-4);
+  });
+
+  it('--connect-temp: 1/temperature rises geometrically from 1 to 1/END over the run, then stays', () => {
+    expect(connectInvTemp(0.1, 0, 100)).toBe(1);
+    expect(connectInvTemp(0.1, 50, 100)).toBeCloseTo(Math.sqrt(10), 12);
+    expect(connectInvTemp(0.1, 100, 100)).toBeCloseTo(10, 12);
+    expect(connectInvTemp(0.1, 150, 100)).toBeCloseTo(10, 12);
+    expect(connectInvTemp(1, 50, 100)).toBe(1);
+  });
+});
+
+describe('dense learnable connectivity', () => {
+  const W = 7;
+  const classes7 = 7;
+
+  /** One gate layer whose inputs each mix all N signals (softmax weights), then the Group-Sum loss. */
+  function denseNet(seed: number) {
+    const rand = mulberry32(seed);
+    const x = Float64Array.from({ length: N * B }, () => rand());
+    const log = Float64Array.from({ length: 2 * W * N }, () => 2 * (rand() - 0.5)); // [a | b], W rows of N
+    const coef = Float64Array.from({ length: W * 4 }, () => rand() - 0.5);
+    const labels = Int32Array.from({ length: B }, () => Math.floor(rand() * classes7));
+    return { x, log, coef, labels };
+  }
+  type DNet = ReturnType<typeof denseNet>;
+
+  function run(n: DNet, x = n.x, log = n.log, grads?: { dx: Float64Array; dlog: Float64Array }): number {
+    const w = new Float64Array(2 * W * N);
+    for (let r = 0; r < 2 * W; r++) candidateWeights(log, w, r * N, N);
+    const wa = w.subarray(0, W * N);
+    const wb = w.subarray(W * N);
+    const xa = new Float64Array(W * B);
+    const xb = new Float64Array(W * B);
+    const out = new Float64Array(W * B);
+    mixDense(x, xa, B, wa, N, W);
+    mixDense(x, xb, B, wb, N, W);
+    forwardMixed(xa, xb, out, B, n.coef, 0, W);
+    const scores = new Float64Array(classes7 * B);
+    const res = new Float64Array(2);
+    const gout = new Float64Array(W * B);
+    classScores(out, W, B, classes7, scores);
+    softmaxLoss(scores, B, classes7, tau, n.labels, res, null, gout, W, 1 / B);
+    if (grads) {
+      const dxa = new Float64Array(W * B);
+      const dxb = new Float64Array(W * B);
+      backwardMixed(xa, xb, gout, dxa, dxb, B, n.coef, new Float64Array(W * 4), 0, W);
+      backwardDenseInput(dxa, grads.dx, B, wa, N, W);
+      backwardDenseInput(dxb, grads.dx, B, wb, N, W);
+      const dw = new Float64Array(2 * W * N);
+      denseWeightGradient(dxa, x, B, N, W, dw.subarray(0, W * N));
+      denseWeightGradient(dxb, x, B, N, W, dw.subarray(W * N));
+      const row = new Float64Array(N);
+      for (let r = 0; r < 2 * W; r++) {
+        candidateGradient(w, dw.subarray(r * N, (r + 1) * N), r * N, N, row);
+        grads.dlog.set(row, r * N);
+      }
+    }
+    return res[0] / B;
+  }
+
+  it('mix logits and inputs: analytic gradients match finite differences', () => {
+    const n = denseNet(31);
+    const grads = { dx: new Float64Array(N * B), dlog: new Float64Array(2 * W * N) };
+    run(n, n.x, n.log, grads);
+    for (let i = 0; i < n.log.length; i++) expect(grads.dlog[i]).toBeCloseTo(numeric((v) => run(n, n.x, v), n.log, i), 7);
+    for (let i = 0; i < n.x.length; i++) expect(grads.dx[i]).toBeCloseTo(numeric((v) => run(n, v, n.log), n.x, i), 7);
+    expect(Math.max(...grads.dlog.map(Math.abs))).toBeGreaterThan(1e-4);
+  });
+
+  it('the row update is Adam on exactly that softmax gradient, and leaves softmax weights', () => {
+    const rand = mulberry32(5);
+    const n = 9;
+    const log = Float64Array.from({ length: n }, () => rand() - 0.5);
+    const w = new Float64Array(n);
+    candidateWeights(log, w, 0, n);
+    const g = Float64Array.from({ length: n }, () => rand() - 0.5);
+    const want = new Float64Array(n);
+    candidateGradient(w, g, 0, n, want);
+    const m = new Float64Array(n), v = new Float64Array(n);
+    const before = Float64Array.from(log);
+    updateDenseRow(log, w, m, v, 0, g, 0, n, { lr: 0.1, b1: 0.9, b2: 0.999, eps: 1e-8, decay: 1, bc1: 0.1, bc2: 0.001 });
+    // First Adam step: m/bc1 = gr, √(v/bc2) = |gr|, so every logit moves by lr against its gradient's sign.
+    for (let i = 0; i < n; i++) expect(log[i] - before[i]).toBeCloseTo(-0.1 * Math.sign(want[i]), 6);
+    const w2 = new Float64Array(n);
+    candidateWeights(log, w2, 0, n);
+    for (let i = 0; i < n; i++) expect(w[i]).toBeCloseTo(w2[i], 12);
+  });
+
+  it('keepBest: the K largest, ties to the lower index, in ascending index order', () => {
+    const logits = Float64Array.from([0.5, 2, -1, 2, 0.7, 3]);
+    const out = new Int32Array(3);
+    keepBest(logits, 0, 6, 3, out, new Int32Array(6));
+    expect(Array.from(out)).toEqual([1, 3, 5]);
+    keepBest(logits, 1, 5, 2, out, new Int32Array(6)); // offset: logits 2, -1, 2, 0.7, 3
+    expect(Array.from(out.subarray(0, 2))).toEqual([0, 4]);
   });
 });

@@ -51,9 +51,12 @@ describe('lgnc train (in process)', () => {
     [2, 'iwp'],
     [2, 'gumbel'],
     [2, 'topk'],
+    [2, 'dense'],
+    [1, 'dense'],
   ] as const)('the frozen netlist gives exactly the trainer\'s discrete predictions and scores (%i threads, %s)', async (threads, kind) => {
     const param = kind === 'iwp' ? 'iwp' : 'softmax16';
-    const t = await createTrainer({ ...MNIST_SLICE, limit: 500, width: [300, 300, 100], threads, param, gumbel: kind === 'gumbel' ? 1 : 0, connect: kind === 'topk' ? 'topk:4' : 'unique' });
+    const connect = kind === 'topk' ? 'topk:4' : kind === 'dense' ? 'dense' : 'unique';
+    const t = await createTrainer({ ...MNIST_SLICE, limit: 500, width: [300, 300, 100], threads, param, gumbel: kind === 'gumbel' ? 1 : 0, connect });
     try {
       for (let e = 0; e < 3; e++) t.runEpoch(e);
       const mine = t.discrete();
@@ -76,8 +79,11 @@ describe('lgnc train (in process)', () => {
     expect(c.netlist.layers).not.toEqual(a.netlist.layers);
   });
 
-  it.each(['softmax16', 'iwp', 'gumbel', 'topk'] as const)('checkpoint + resume continues exactly where an uninterrupted run would be (%s)', async (param) => {
-    const variant: Record<string, Partial<TrainOptions>> = { softmax16: {}, iwp: { param: 'iwp' }, gumbel: { gumbel: 1 }, topk: { connect: 'topk:3' } };
+  it.each(['softmax16', 'iwp', 'gumbel', 'topk', 'dense'] as const)('checkpoint + resume continues exactly where an uninterrupted run would be (%s)', async (param) => {
+    const variant: Record<string, Partial<TrainOptions>> = {
+      softmax16: {}, iwp: { param: 'iwp' }, gumbel: { gumbel: 1 }, topk: { connect: 'topk:3', shrink: '3:2' },
+      dense: { connect: 'dense', shrink: '2:4,3:2' }, // resumed at the first shrink
+    };
     const o: TrainOptions = { ...MNIST_SLICE, limit: 300, width: [200, 100], epochs: 4, ...variant[param] };
     const straight = await train(o);
     const ckpt = join(tmp, `run-${param}.ckpt`);
@@ -123,6 +129,31 @@ describe('lgnc train (in process)', () => {
       });
       const { netlistAccuracy } = await import('../../src/train/trainer.js');
       expect(netlistAccuracy(net, t.testSlices, t.data.test.y)).toBeGreaterThan(0.6);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('dense: learns the MNIST slice; freezing takes each input\'s argmax signal, and shrinking keeps it', async () => {
+    const t = await createTrainer({ ...MNIST_SLICE, connect: 'dense', shrink: '2:3', width: [400, 400, 200], batch: 64, lr: 0.05 });
+    try {
+      for (let e = 0; e < 2; e++) t.runEpoch(e);
+      expect(t.connect).toBe(-1);
+      const net = t.freeze({});
+      const { widths } = t.st.shape;
+      net.layers.forEach((layer, l) => {
+        const P = l ? widths[l - 1] : t.st.shape.inputs;
+        for (const j of [0, 1, widths[l] - 1]) {
+          const row = Array.from(t.st.denseLogA.subarray(t.st.denseOffsets[l] + j * P, t.st.denseOffsets[l] + (j + 1) * P));
+          expect(layer.a[j]).toBe(row.indexOf(Math.max(...row)));
+        }
+      });
+      t.setConnect(3); // what epoch 3 starts with
+      expect(t.freeze({}).layers).toEqual(net.layers);
+      t.runEpoch(2);
+      expect(t.connect).toBe(3);
+      const { netlistAccuracy } = await import('../../src/train/trainer.js');
+      expect(netlistAccuracy(t.freeze({}), t.testSlices, t.data.test.y)).toBeGreaterThan(0.3);
     } finally {
       await t.close();
     }

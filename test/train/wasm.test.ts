@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { backwardLayer, forwardLayer } from '../../src/train/kernels.js';
 import { backwardMix, backwardMixed, forwardMixed, mixInputs } from '../../src/train/topk.js';
+import { backwardDenseInput, denseWeightGradient, mixDense, updateDenseRow } from '../../src/train/dense.js';
 import { kernelModule, wasmKernels } from '../../src/train/wasm.js';
 import { mulberry32 } from '../../src/netlist/vectors.js';
 
@@ -117,6 +118,58 @@ describe('SIMD training kernels equal the JavaScript reference', async () => {
         expect(maxRelDiff(gin, ginRef)).toBeLessThan(TOL);
         expect(maxRelDiff(dw, dwRef)).toBeLessThan(TOL);
       }
+    });
+  }
+
+  // Shapes on both sides of the 4×8 register tiles and the 128-long reduction blocks.
+  for (const [B, P, n] of [[1, 5, 3], [7, 130, 9], [8, 64, 4], [13, 257, 6], [32, 40, 17]]) {
+    it(`dense connectivity, batch ${B}, ${P} signals, ${n} gate inputs: mix, input gradient, weight gradient`, () => {
+      const { memory, f32 } = arena();
+      const k = wasmKernels(module, memory);
+      const rand = mulberry32(7 * B + P);
+      const prev = f32(P * B, () => rand());
+      const w = f32(n * P, () => rand() - 0.5);
+      const x = f32(n * B, () => rand()); // accumulated into
+      const xRef = Float64Array.from(x);
+      k.mixDense(prev, x, B, w, P, n);
+      mixDense(Float64Array.from(prev), xRef, B, Float64Array.from(w), P, n);
+      expect(maxRelDiff(x, xRef)).toBeLessThan(TOL * 4);
+
+      const dx = f32(n * B, () => rand() - 0.5);
+      const gin = f32(P * B, () => rand() - 0.5);
+      const ginRef = Float64Array.from(gin);
+      k.backwardDenseInput(dx, gin, B, w, P, n);
+      backwardDenseInput(Float64Array.from(dx), ginRef, B, Float64Array.from(w), P, n);
+      expect(maxRelDiff(gin, ginRef)).toBeLessThan(TOL * 4);
+
+      const dw = f32(n * P, () => rand());
+      const dwRef = Float64Array.from(dw);
+      k.denseWeightGradient(dx, prev, B, P, n, dw);
+      denseWeightGradient(Float64Array.from(dx), Float64Array.from(prev), B, P, n, dwRef);
+      expect(maxRelDiff(dw, dwRef)).toBeLessThan(TOL * 4);
+    });
+  }
+
+  for (const n of [1, 3, 8, 37, 784]) {
+    it(`dense row update (softmax gradient, Adam, new softmax) of ${n} logits`, () => {
+      const { memory, f32 } = arena();
+      const k = wasmKernels(module, memory);
+      const rand = mulberry32(n);
+      const o = 3, go = 2; // rows start off the 16-byte grid
+      const log = f32(n + o, () => 4 * (rand() - 0.5));
+      const w = f32(n + o, () => rand());
+      const m = f32(n + o, () => 0.01 * (rand() - 0.5));
+      const v = f32(n + o, () => 1e-4 * rand());
+      const grad = f32(n + go, () => rand() - 0.5);
+      const a = { lr: 0.02, b1: 0.9, b2: 0.999, eps: 1e-8, decay: 0.9998, bc1: 1 - 0.9 ** 7, bc2: 1 - 0.999 ** 7 };
+      const ref = [log, w, m, v].map((x) => Float64Array.from(x));
+      k.updateDenseRow(log, w, m, v, o, grad, go, n, a);
+      updateDenseRow(ref[0], ref[1], ref[2], ref[3], o, Float64Array.from(grad), go, n, a);
+      [log, w, m, v].forEach((x, i) => expect(maxRelDiff(x, ref[i])).toBeLessThan(2e-6));
+      for (let i = 0; i < n; i++) expect(Math.abs(w[o + i] - ref[1][o + i]) / ref[1][o + i]).toBeLessThan(1e-5); // the exp, relative
+      let sum = 0;
+      for (let i = 0; i < n; i++) sum += w[o + i];
+      expect(sum).toBeCloseTo(1, 5);
     });
   }
 
