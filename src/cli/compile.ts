@@ -10,6 +10,7 @@ interface CompileCliOptions {
   top?: string;
   pipeline?: string;
   opt: boolean;
+  arith?: string;
   json?: boolean;
 }
 
@@ -21,6 +22,7 @@ export function registerCompile(program: Command): void {
     .option('-o, --out <dir>', 'build folder to write into', 'build')
     .option('--top <name>', 'Verilog module (and file) name (default: the netlist name, sanitized)')
     .option('--pipeline <levels>', 'register every <levels> gate levels (adds clk, in_valid, out_valid; one result per clock)')
+    .option('--arith <form>', 'Group-Sum and argmax in a combinational core: chain (carry-save adders + iCE40 carry-chain adds and comparators) or gates (gate-level adders)', 'chain')
     .option('--no-opt', 'skip the optimization passes: emit the network gate for gate (for comparison)')
     .option('--json', 'print the build manifest as JSON')
     .addHelpText('after', `
@@ -34,6 +36,7 @@ The LUT4 estimate is a greedy cut-based mapping of the gates (no synthesis run);
 \`lgnc synth\` reports the real count.`)
     .action((model: string, opts: CompileCliOptions) => {
       const pipeline = parsePipeline(opts.pipeline);
+      if (opts.arith !== 'chain' && opts.arith !== 'gates') throw new UserError(`--arith ${opts.arith}: must be chain or gates`);
       const quiet = opts.json || !!process.env.CI || !process.stderr.isTTY;
       const t0 = performance.now();
       const timings: Record<string, number> = {};
@@ -41,6 +44,7 @@ The LUT4 estimate is a greedy cut-based mapping of the gates (no synthesis run);
         top: opts.top,
         pipeline,
         optimize: opts.opt,
+        arith: opts.arith,
         timings,
         onPhase: quiet ? undefined : (p) => process.stderr.write(`lgnc compile: ${p}…\n`),
       });

@@ -14,7 +14,10 @@ import { gateCount, parseNetlist, type Netlist } from '../netlist/netlist.js';
 import { randomVectors } from '../netlist/vectors.js';
 import { evaluateIr } from '../ir/evaluate.js';
 import { irFromNetlist } from '../ir/from-netlist.js';
-import { classWidth, depth, REGION_NAMES, scoreWidth, type Ir } from '../ir/ir.js';
+import { classWidth, depth, nodeLevels, REGION_NAMES, scoreWidth, supportOf, type Ir } from '../ir/ir.js';
+import { evaluateNodes, litSlices } from '../ir/evaluate.js';
+import { arithStats, buildArith, evaluateArith, type Arith } from './arith.js';
+import { emitRegionsChain, emitRegionsGates } from './regions.js';
 import { optimize, type PassRun } from '../ir/passes/index.js';
 import { UserError } from '../util/errors.js';
 import { readFileOrFail, writeFileAtomic } from '../util/files.js';
@@ -31,6 +34,12 @@ export interface CompileOptions {
   pipeline?: number | null;
   /** Run the optimization passes (default true). */
   optimize?: boolean;
+  /**
+   * The hardware form of Group-Sum and argmax in a combinational core: 'chain' (carry-save
+   * full adders, carry-chain adds and comparators; the default) or 'gates' (the lowered IR's
+   * gate-level adders). Pipelined cores use the gates.
+   */
+  arith?: ArithKind;
   /** Called at the start of each phase (for progress lines on big netlists). */
   onPhase?: (phase: string) => void;
   /** Filled with milliseconds per phase (kept out of the manifest, which is deterministic). */
@@ -48,6 +57,8 @@ export interface PassSummary {
   added: number;
 }
 
+export type ArithKind = 'chain' | 'gates';
+
 export interface CompileStats {
   /** Gates of the source netlist. */
   netlistGates: number;
@@ -64,6 +75,8 @@ export interface CompileStats {
   registers: number;
   rounds: { network: number; design: number };
   passes: PassSummary[];
+  /** The carry-chain datapath's parts (arith 'chain' only). */
+  arith?: ReturnType<typeof arithStats>;
 }
 
 /** What a shell, a board top or the Verilator harness needs to know about a core. */
@@ -77,13 +90,15 @@ export interface CoreInterface {
   pipelined: boolean;
   /** Rising edges from sampling an input to its result (0 for a combinational core). */
   latency: number;
+  /** Input bits the core reads through no gate (a shell need not store them). */
+  unreadInputs?: number[];
 }
 
 /** The core interface a build manifest describes. */
 export function coreInterface(m: BuildManifest): CoreInterface {
   return {
     top: m.top, inputs: m.inputs, classes: m.classes, scoreWidth: m.scoreWidth, classWidth: m.classWidth,
-    pipelined: m.pipeline.every !== null, latency: m.pipeline.latency,
+    pipelined: m.pipeline.every !== null, latency: m.pipeline.latency, unreadInputs: m.unreadInputs,
   };
 }
 
@@ -102,6 +117,12 @@ export interface BuildManifest {
   classWidth: number;
   pipeline: { every: number | null; latency: number };
   optimized: boolean;
+  /** Hardware form of Group-Sum and argmax ('gates' for builds before it was recorded). */
+  arith?: ArithKind;
+  /** The core is one module per region (network, popcount, argmax) under the top. */
+  regions?: boolean;
+  /** Input bits no gate of the core reads (ascending). */
+  unreadInputs?: number[];
   stats: CompileStats;
   lgncVersion: string;
 }
@@ -139,6 +160,42 @@ export function selfCheck(net: Netlist, ir: Ir, vectors = 256, seed = 0x1c0ffee)
   }
   for (let s = 0; s < want.count; s++) {
     if (want.predictions[s] !== got.predictions[s]) throw new Error(`compiler self-check failed: class mismatch at vector ${s} (a bug in lgnc; please report it)`);
+  }
+}
+
+/** Inputs that no sink literal depends on (through the gates' real support). */
+function unreadInputs(sinks: Int32Array[], ir: Ir): number[] {
+  const first = 1 + ir.inputs;
+  const live = new Uint8Array(first + ir.gates);
+  for (const s of sinks) for (let i = 0; i < s.length; i++) live[s[i] >>> 1] = 1;
+  for (let g = ir.gates - 1; g >= 0; g--) {
+    if (!live[first + g]) continue;
+    const support = supportOf(ir.op[g]);
+    if (support & 1) live[ir.a[g] >>> 1] = 1;
+    if (support & 2) live[ir.b[g] >>> 1] = 1;
+  }
+  const out: number[] = [];
+  for (let i = 0; i < ir.inputs; i++) if (!live[1 + i]) out.push(i);
+  return out;
+}
+
+/** Checks the carry-chain datapath on the network IR against the reference evaluator. */
+export function selfCheckArith(net: Netlist, network: Ir, arith: Arith, vectors = 256, seed = 0x1c0ffee): void {
+  const x = randomVectors(net.inputs, vectors, seed);
+  const want = evaluateNetlist(net, x);
+  const rows = litSlices(evaluateNodes(network, x), arith.inputs, x);
+  const v = evaluateArith(arith, x.words, (i) => rows.data.subarray(i * x.words, (i + 1) * x.words));
+  const bit = (sig: number, s: number) => (v[sig * x.words + (s >>> 5)] >>> (s & 31)) & 1;
+  const K = arith.classes, W = arith.scoreWidth;
+  for (let s = 0; s < x.count; s++) {
+    for (let c = 0; c < K; c++) {
+      let score = 0;
+      for (let j = 0; j < W; j++) score |= bit(arith.scores[c * W + j], s) << j;
+      if (score !== want.scores[s * K + c]) throw new Error(`compiler self-check failed: carry-chain score mismatch at vector ${s} class ${c} (a bug in lgnc; please report it)`);
+    }
+    let cls = 0;
+    for (let j = 0; j < arith.classId.length; j++) cls |= bit(arith.classId[j], s) << j;
+    if (cls !== want.predictions[s]) throw new Error(`compiler self-check failed: carry-chain class mismatch at vector ${s} (a bug in lgnc; please report it)`);
   }
 }
 
@@ -191,6 +248,9 @@ function headerLines(m: Omit<BuildManifest, 'stats'>, s: CompileStats, modelName
       ? 'timing: combinational (latency 0)'
       : `timing: pipelined, registers every ${m.pipeline.every} gate levels; clk, in_valid, out_valid; latency ${m.pipeline.latency} cycles, one result per clock`,
     `optimized: ${m.optimized ? 'yes' : 'no (--no-opt: the network gate for gate)'}`,
+    m.arith === 'chain'
+      ? `arithmetic: Group-Sum as carry-save full adders + one carry-chain add per class (${s.arith?.fullAdders} full adders), argmax as ${s.arith?.comparators} carry-chain comparators`
+      : 'arithmetic: Group-Sum and argmax as gate-level adders and comparators',
     `gates: ${s.netlistGates} in the netlist -> ${s.gates} emitted (network ${s.gatesByRegion.network}, popcount ${s.gatesByRegion.popcount}, argmax ${s.gatesByRegion.argmax}); ${s.levels} levels`,
     `popcount: ${s.popcount.fullAdders} full adders, ${s.popcount.halfAdders} half adders; estimated iCE40 LUT4s: ${s.lut4Estimate}`,
   ];
@@ -230,6 +290,15 @@ export function compileToDir(netlistPath: string, outDir: string, opts: CompileO
   phase('checking against the reference evaluator');
   // 256 vectors, fewer on huge designs (the check is a guard, not the verification).
   selfCheck(net, opt.ir, opt.ir.gates > 200_000 ? 64 : 256);
+  let arithKind: ArithKind = pipeline === null ? (opts.arith ?? 'chain') : 'gates';
+  let arith: Arith | null = null;
+  if (arithKind === 'chain') {
+    const levels = nodeLevels(opt.network);
+    arith = buildArith(opt.network.outputs!, net.output.classes, (lit) => levels[lit >>> 1]);
+    selfCheckArith(net, opt.network, arith, opt.ir.gates > 200_000 ? 64 : 256);
+    // A network whose outputs are all constant has no arithmetic to build.
+    if (arith.inputs.length === 0) { arith = null; arithKind = 'gates'; }
+  }
   lap('selfCheck');
 
   const ir = opt.ir;
@@ -246,6 +315,7 @@ export function compileToDir(netlistPath: string, outDir: string, opts: CompileO
     registers: 0,
     rounds: opt.rounds,
     passes,
+    ...(arith ? { arith: arithStats(arith) } : {}),
   };
   lap('stats');
 
@@ -265,20 +335,26 @@ export function compileToDir(netlistPath: string, outDir: string, opts: CompileO
     classWidth: classWidth(net.output.classes),
     pipeline: { every: pipeline, latency: 0 },
     optimized: doOpt,
+    arith: arithKind,
+    regions: pipeline === null,
+    unreadInputs: unreadInputs(arith ? [arith.inputs] : [ir.scores!, ir.classId!], arith ? opt.network : ir),
     stats,
     lgncVersion: LGNC_VERSION,
   };
 
   phase('emitting Verilog');
-  const v = emitVerilog(ir, {
-    top,
-    pipeline,
-    header: ({ latency, registers }) => {
-      manifest.pipeline.latency = latency;
-      stats.registers = registers;
-      return headerLines(manifest, stats, net.name);
-    },
-  });
+  const v = pipeline !== null
+    ? emitVerilog(ir, {
+      top,
+      pipeline,
+      header: ({ latency, registers }) => {
+        manifest.pipeline.latency = latency;
+        stats.registers = registers;
+        return headerLines(manifest, stats, net.name);
+      },
+    })
+    : { bytes: arith ? emitRegionsChain(opt.network, arith, { top, header: headerLines(manifest, stats, net.name) })
+      : emitRegionsGates(ir, { top, header: headerLines(manifest, stats, net.name) }) };
   lap('emit');
 
   phase('writing files');

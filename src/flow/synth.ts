@@ -19,6 +19,7 @@ import { findDevice, findPackage } from './devices.js';
 import { icepack, nextpnrPackageVersion, placeAndRoute, type NextpnrReport } from './nextpnr.js';
 import { clocksPerBit, coreOnlyPins, readAsset, serialShell, serialShellPins, serialTiming, uartTop, type CoreInterface, type ShellTiming } from './shell.js';
 import { groupCells, minLogicCells, synthIce40, yosysPackageVersion } from './yosys.js';
+import { REGION_INSTANCES } from '../emit/regions.js';
 
 export type ShellKind = 'serial' | 'none';
 
@@ -96,8 +97,35 @@ export interface SynthReport {
   steps: { step: string; ms: number }[];
   totalMs: number;
   budgets: { maxLcs: number | null; minFmaxMHz: number | null; failures: string[] };
+  /**
+   * Logic cells by region, measured on the placed design: the core's regions are kept apart
+   * through synthesis (one module each) and every placed logic cell is counted under the
+   * region its name comes from; `shell` is everything outside the core's regions (shell,
+   * board top, constants). null for builds without regions (pipelined cores).
+   */
+  regions: RegionCells | null;
   /** nextpnr's own report, minus the (long) critical paths. */
   nextpnr: Pick<NextpnrReport, 'utilization' | 'fmax'>;
+}
+
+export interface RegionCells {
+  logicCells: { network: number; popcount: number; argmax: number; shell: number };
+  /** Yosys's cells of each region module (LUT4, CARRY, DFF), as synthesized. */
+  yosys: Record<'network' | 'popcount' | 'argmax', { lut4: number; carry: number; dff: number }>;
+  /** The core's arithmetic form ('chain' or 'gates'). */
+  arith: string;
+}
+
+/** Counts placed logic cells by the region instance in their hierarchical names. */
+export function regionCells(names: string[], moduleCells: Record<string, Record<string, number>>, top: string, arith: string): RegionCells {
+  const lc = { network: 0, popcount: 0, argmax: 0, shell: 0 };
+  for (const n of names) {
+    const parts = n.split('.');
+    const r = (Object.keys(REGION_INSTANCES) as (keyof typeof REGION_INSTANCES)[]).find((k) => parts.includes(REGION_INSTANCES[k]));
+    lc[(r as keyof typeof lc | undefined) ?? 'shell']++;
+  }
+  const y = (k: string) => { const g = groupCells(moduleCells[`${top}_${k}`] ?? {}); return { lut4: g.lut4, carry: g.carry, dff: g.dff }; };
+  return { logicCells: lc, yosys: { network: y('network'), popcount: y('popcount'), argmax: y('argmax') }, arith };
 }
 
 const DEFAULT_FREQ_MHZ = 50;
@@ -200,7 +228,8 @@ export async function synthesize(dir: string, o: SynthOptions = {}): Promise<Syn
 
   const steps: SynthReport['steps'] = [];
   progress(`yosys: synth_ice40 -top ${p.topModule} (${m.stats.gates.toLocaleString('en-US')} gates)…`);
-  const ys = await synthIce40(p.sources, p.topModule);
+  const keep = m.regions ? Object.keys(REGION_INSTANCES).map((r) => `${m.top}_${r}`) : [];
+  const ys = await synthIce40(p.sources, p.topModule, keep);
   steps.push({ step: 'yosys', ms: Math.round(ys.ms) });
   const cells = groupCells(ys.cells);
   const need = minLogicCells(cells);
@@ -216,7 +245,7 @@ export async function synthesize(dir: string, o: SynthOptions = {}): Promise<Syn
   try {
     const tp = performance.now();
     const onPhase = (phase: string) => progress(`nextpnr-ice40: ${phase} (${((performance.now() - tp) / 1000).toFixed(0)} s)`);
-    pnr = await placeAndRoute(ys.json, { device: device.name, package: pkg.name, freq, seed, router: o.router, pcf: p.pcf, capacity, onPhase });
+    pnr = await placeAndRoute(ys.json, { device: device.name, package: pkg.name, freq, seed, router: o.router, pcf: p.pcf, capacity, onPhase, cellNames: keep.length > 0 });
   } catch (err) {
     if (err instanceof UserError) writeFileAtomic(join(dir, 'synth.log'), ys.log + '\n' + String((err as Error).message));
     throw err;
@@ -283,6 +312,7 @@ export async function synthesize(dir: string, o: SynthOptions = {}): Promise<Syn
     steps,
     totalMs: Math.round(performance.now() - t0),
     budgets: { maxLcs: o.maxLcs ?? null, minFmaxMHz: o.minFmax ?? null, failures: [] },
+    regions: pnr.logicCells ? regionCells(pnr.logicCells, ys.moduleCells, m.top, m.arith ?? 'gates') : null,
     nextpnr: { utilization: pnr.report.utilization, fmax: pnr.report.fmax },
   };
   report.budgets.failures = budgetFailures(report, o, board);
