@@ -1,7 +1,7 @@
 // `lgnc compile MODEL -o DIR`: netlist → optimized gate IR → Verilog, plus the build manifest.
 
 import type { Command } from 'commander';
-import { compileToDir, type BuildManifest } from '../emit/build.js';
+import { ARITH_KINDS, compileToDir, type ArithKind, type BuildManifest } from '../emit/build.js';
 import { UserError } from '../util/errors.js';
 import { keyValues, printJson, table } from './output.js';
 
@@ -22,7 +22,7 @@ export function registerCompile(program: Command): void {
     .option('-o, --out <dir>', 'build folder to write into', 'build')
     .option('--top <name>', 'Verilog module (and file) name (default: the netlist name, sanitized)')
     .option('--pipeline <levels>', 'register every <levels> gate levels (adds clk, in_valid, out_valid; one result per clock)')
-    .option('--arith <form>', 'Group-Sum and argmax in a combinational core: chain (carry-save adders + iCE40 carry-chain adds and comparators) or gates (gate-level adders)', 'chain')
+    .option('--arith <form>', 'Group-Sum and argmax in a combinational core: fused (chain, with the last layer\'s gates taken into the first adders), chain (carry-save adders + iCE40 carry-chain adds and comparators) or gates (gate-level adders)', 'fused')
     .option('--no-opt', 'skip the optimization passes: emit the network gate for gate (for comparison)')
     .option('--json', 'print the build manifest as JSON')
     .addHelpText('after', `
@@ -36,7 +36,7 @@ The LUT4 estimate is a greedy cut-based mapping of the gates (no synthesis run);
 \`lgnc synth\` reports the real count.`)
     .action((model: string, opts: CompileCliOptions) => {
       const pipeline = parsePipeline(opts.pipeline);
-      if (opts.arith !== 'chain' && opts.arith !== 'gates') throw new UserError(`--arith ${opts.arith}: must be chain or gates`);
+      if (!ARITH_KINDS.includes(opts.arith as ArithKind)) throw new UserError(`--arith ${opts.arith}: must be one of ${ARITH_KINDS.join(', ')}`);
       const quiet = opts.json || !!process.env.CI || !process.stderr.isTTY;
       const t0 = performance.now();
       const timings: Record<string, number> = {};
@@ -44,7 +44,7 @@ The LUT4 estimate is a greedy cut-based mapping of the gates (no synthesis run);
         top: opts.top,
         pipeline,
         optimize: opts.opt,
-        arith: opts.arith,
+        arith: opts.arith as ArithKind,
         timings,
         onPhase: quiet ? undefined : (p) => process.stderr.write(`lgnc compile: ${p}…\n`),
       });

@@ -11,10 +11,14 @@
 // (`writeArithModules`), so what is emitted is what the compiler checks against the
 // reference evaluator. Guarantees: scores = popcounts, class = argmax, ties to the lowest.
 
+import { opWord } from '../netlist/gates.js';
 import { classWidth, scoreWidth, type Lit } from '../ir/ir.js';
+import { opExpression } from './verilog.js';
 
 /** One datapath operation. Signals are numbered; 0 is FALSE, 1 is TRUE, 2.. are inputs then results. */
 export type ArithOp =
+  /** A last-layer gate moved into the popcount, so a full adder's LUT can absorb it: out = op(a, b). */
+  | { kind: 'gate'; op: number; a: number; b: number; out: number }
   | { kind: 'fa'; a: number; b: number; c: number; sum: number; carry: number }
   | { kind: 'ha'; a: number; b: number; sum: number; carry: number }
   /** s = A + B (two-operand add, LSB first, equal widths; s has one bit more, or as many when the carry out is known 0). */
@@ -49,7 +53,7 @@ type Level = number;
  * Builds the datapath for Group-Sum + argmax over `outputs` (K·M literals, class c's block
  * at [c·M, (c+1)·M)); `levels` gives each literal's arrival (its gate level).
  */
-export function buildArith(outputs: Int32Array, classes: number, levelOf: (lit: Lit) => Level): Arith {
+export function buildArith(outputs: Int32Array, classes: number, levelOf: (lit: Lit) => Level, fusable?: (lit: Lit) => { op: number; a: Lit; b: Lit } | null): Arith {
   const K = classes, M = outputs.length / K, W = scoreWidth(M), CW = classWidth(K);
   const inputs: number[] = [];
   const inputOf = new Map<Lit, number>();
@@ -63,8 +67,22 @@ export function buildArith(outputs: Int32Array, classes: number, levelOf: (lit: 
     if (s === undefined) { s = signals++; inputOf.set(lit, s); inputs.push(lit); level[s] = levelOf(lit); }
     return s;
   };
-  for (let i = 0; i < outputs.length; i++) sig(outputs[i]);
+  // Inputs first (signals 2 .. 2 + inputs - 1), in the order the outputs read them.
+  for (let i = 0; i < outputs.length; i++) {
+    const g = fusable?.(outputs[i]);
+    if (g) { sig(g.a); sig(g.b); } else sig(outputs[i]);
+  }
   const fresh = (lv: number): number => { level[signals] = lv; return signals++; };
+  // An output that is a gate read by nothing else enters as that gate over its own inputs.
+  const gateOps: ArithOp[] = [];
+  const output = (lit: Lit): number => {
+    const g = fusable?.(lit);
+    if (!g) return sig(lit);
+    const a = sig(g.a), b = sig(g.b);
+    const out = fresh(Math.max(level[a], level[b]) + 1);
+    gateOps.push({ kind: 'gate', op: lit & 1 ? ~g.op & 15 : g.op, a, b, out });
+    return out;
+  };
 
   const scores: number[] = [];
   for (let c = 0; c < K; c++) {
@@ -72,7 +90,7 @@ export function buildArith(outputs: Int32Array, classes: number, levelOf: (lit: 
     const cols: number[][] = Array.from({ length: W + 1 }, () => []);
     let ones = 0;
     for (let j = c * M; j < (c + 1) * M; j++) {
-      const s = sig(outputs[j]);
+      const s = output(outputs[j]);
       if (s === SIG_TRUE) ones++;
       else if (s !== SIG_FALSE) cols[0].push(s);
     }
@@ -102,6 +120,7 @@ export function buildArith(outputs: Int32Array, classes: number, levelOf: (lit: 
     ops.push({ kind: 'add', A: A.slice(0, top), B: B.slice(0, top), s });
     for (let j = 0; j < W; j++) scores.push(j < s.length ? s[j] : SIG_FALSE);
   }
+  ops.unshift(...gateOps);
   const popcountOps = ops.length;
 
   // Argmax tournament: pairs (0,1), (2,3), …; an odd one out waits for the next round.
@@ -157,7 +176,7 @@ export function buildArith(outputs: Int32Array, classes: number, levelOf: (lit: 
     } else {
       const outs = op.kind === 'fa' || op.kind === 'ha' ? [op.sum, op.carry] : op.kind === 'add' ? op.s : [op.out];
       if (!outs.some((s) => used[s])) continue;
-      const ins = op.kind === 'fa' ? [op.a, op.b, op.c] : op.kind === 'ha' ? [op.a, op.b] : [...op.A, ...op.B];
+      const ins = op.kind === 'fa' ? [op.a, op.b, op.c] : op.kind === 'ha' || op.kind === 'gate' ? [op.a, op.b] : [...op.A, ...op.B];
       for (const s of ins) used[s] = 1;
       kept.push(op);
     }
@@ -171,15 +190,16 @@ export function buildArith(outputs: Int32Array, classes: number, levelOf: (lit: 
 }
 
 /** Full adders, adds and comparators of a datapath (for statistics). */
-export function arithStats(a: Arith): { fullAdders: number; adds: number; comparators: number; muxBits: number } {
-  let fullAdders = 0, adds = 0, comparators = 0, muxBits = 0;
+export function arithStats(a: Arith): { fusedGates: number; fullAdders: number; adds: number; comparators: number; muxBits: number } {
+  let fusedGates = 0, fullAdders = 0, adds = 0, comparators = 0, muxBits = 0;
   for (const op of a.ops) {
-    if (op.kind === 'fa') fullAdders++;
+    if (op.kind === 'gate') fusedGates++;
+    else if (op.kind === 'fa') fullAdders++;
     else if (op.kind === 'add') adds++;
     else if (op.kind === 'gt') comparators++;
     else if (op.kind === 'mux') muxBits += op.out.length;
   }
-  return { fullAdders, adds, comparators, muxBits };
+  return { fusedGates, fullAdders, adds, comparators, muxBits };
 }
 
 /**
@@ -193,7 +213,9 @@ export function evaluateArith(a: Arith, words: number, inputRow: (i: number) => 
   const row = (s: number) => s * words;
   for (const op of a.ops) {
     for (let w = 0; w < words; w++) {
-      if (op.kind === 'fa') {
+      if (op.kind === 'gate') {
+        v[row(op.out) + w] = opWord(op.op, v[row(op.a) + w], v[row(op.b) + w]);
+      } else if (op.kind === 'fa') {
         const x = v[row(op.a) + w], y = v[row(op.b) + w], z = v[row(op.c) + w];
         v[row(op.sum) + w] = x ^ y ^ z;
         v[row(op.carry) + w] = (x & y) | (z & (x ^ y));
@@ -239,6 +261,9 @@ const cat = (a: Arith, bits: number[]) => (bits.length === 1 ? name(a, bits[0]) 
 function writeOp(a: Arith, op: ArithOp, out: string[]): void {
   const n = (s: number) => name(a, s);
   switch (op.kind) {
+    case 'gate':
+      out.push(`  wire ${n(op.out)} = ${opExpression(op.op, n(op.a), n(op.b))};  // a last-layer gate`);
+      break;
     case 'fa':
       out.push(`  wire ${n(op.sum)} = ${n(op.a)} ^ ${n(op.b)} ^ ${n(op.c)};`);
       out.push(`  wire ${n(op.carry)} = (${n(op.a)} & ${n(op.b)}) | (${n(op.c)} & (${n(op.a)} ^ ${n(op.b)}));`);

@@ -14,7 +14,7 @@ import { gateCount, parseNetlist, type Netlist } from '../netlist/netlist.js';
 import { randomVectors } from '../netlist/vectors.js';
 import { evaluateIr } from '../ir/evaluate.js';
 import { irFromNetlist } from '../ir/from-netlist.js';
-import { classWidth, depth, nodeLevels, REGION_NAMES, scoreWidth, supportOf, type Ir } from '../ir/ir.js';
+import { absorbInputInversions, classWidth, depth, nodeLevels, REGION_NAMES, scoreWidth, supportOf, type Ir } from '../ir/ir.js';
 import { evaluateNodes, litSlices } from '../ir/evaluate.js';
 import { arithStats, buildArith, evaluateArith, type Arith } from './arith.js';
 import { emitRegionsChain, emitRegionsGates } from './regions.js';
@@ -57,7 +57,8 @@ export interface PassSummary {
   added: number;
 }
 
-export type ArithKind = 'chain' | 'gates';
+export type ArithKind = 'fused' | 'chain' | 'gates';
+export const ARITH_KINDS: ArithKind[] = ['fused', 'chain', 'gates'];
 
 export interface CompileStats {
   /** Gates of the source netlist. */
@@ -163,6 +164,26 @@ export function selfCheck(net: Netlist, ir: Ir, vectors = 256, seed = 0x1c0ffee)
   }
 }
 
+/** Output gates that nothing but their one Group-Sum output reads: the popcount may take them in. */
+function fusableGates(ir: Ir): (lit: number) => { op: number; a: number; b: number } | null {
+  const first = 1 + ir.inputs;
+  const reads = new Int32Array(first + ir.gates);
+  for (let g = 0; g < ir.gates; g++) {
+    const support = supportOf(ir.op[g]);
+    if (support & 1) reads[ir.a[g] >>> 1]++;
+    if (support & 2) reads[ir.b[g] >>> 1]++;
+  }
+  for (const lit of ir.outputs!) reads[lit >>> 1]++;
+  return (lit) => {
+    const n = lit >>> 1;
+    if (n < first || reads[n] !== 1) return null;
+    const g = n - first;
+    // The gate's own input inversions go into its truth table.
+    const op = absorbInputInversions(ir.op[g], ir.a[g] & 1, ir.b[g] & 1);
+    return { op, a: ir.a[g] & ~1, b: ir.b[g] & ~1 };
+  };
+}
+
 /** Inputs that no sink literal depends on (through the gates' real support). */
 function unreadInputs(sinks: Int32Array[], ir: Ir): number[] {
   const first = 1 + ir.inputs;
@@ -248,8 +269,8 @@ function headerLines(m: Omit<BuildManifest, 'stats'>, s: CompileStats, modelName
       ? 'timing: combinational (latency 0)'
       : `timing: pipelined, registers every ${m.pipeline.every} gate levels; clk, in_valid, out_valid; latency ${m.pipeline.latency} cycles, one result per clock`,
     `optimized: ${m.optimized ? 'yes' : 'no (--no-opt: the network gate for gate)'}`,
-    m.arith === 'chain'
-      ? `arithmetic: Group-Sum as carry-save full adders + one carry-chain add per class (${s.arith?.fullAdders} full adders), argmax as ${s.arith?.comparators} carry-chain comparators`
+    m.arith !== 'gates'
+      ? `arithmetic: Group-Sum as carry-save full adders + one carry-chain add per class (${s.arith?.fullAdders} full adders${s.arith?.fusedGates ? `, ${s.arith.fusedGates} last-layer gates taken into the popcount` : ''}), argmax as ${s.arith?.comparators} carry-chain comparators`
       : 'arithmetic: Group-Sum and argmax as gate-level adders and comparators',
     `gates: ${s.netlistGates} in the netlist -> ${s.gates} emitted (network ${s.gatesByRegion.network}, popcount ${s.gatesByRegion.popcount}, argmax ${s.gatesByRegion.argmax}); ${s.levels} levels`,
     `popcount: ${s.popcount.fullAdders} full adders, ${s.popcount.halfAdders} half adders; estimated iCE40 LUT4s: ${s.lut4Estimate}`,
@@ -290,11 +311,11 @@ export function compileToDir(netlistPath: string, outDir: string, opts: CompileO
   phase('checking against the reference evaluator');
   // 256 vectors, fewer on huge designs (the check is a guard, not the verification).
   selfCheck(net, opt.ir, opt.ir.gates > 200_000 ? 64 : 256);
-  let arithKind: ArithKind = pipeline === null ? (opts.arith ?? 'chain') : 'gates';
+  let arithKind: ArithKind = pipeline === null ? (opts.arith ?? 'fused') : 'gates';
   let arith: Arith | null = null;
-  if (arithKind === 'chain') {
+  if (arithKind !== 'gates') {
     const levels = nodeLevels(opt.network);
-    arith = buildArith(opt.network.outputs!, net.output.classes, (lit) => levels[lit >>> 1]);
+    arith = buildArith(opt.network.outputs!, net.output.classes, (lit) => levels[lit >>> 1], arithKind === 'fused' ? fusableGates(opt.network) : undefined);
     selfCheckArith(net, opt.network, arith, opt.ir.gates > 200_000 ? 64 : 256);
     // A network whose outputs are all constant has no arithmetic to build.
     if (arith.inputs.length === 0) { arith = null; arithKind = 'gates'; }

@@ -121,11 +121,37 @@ export async function placeAndRoute(designJson: string, o: PnrOptions): Promise<
   return { asc: String(out['design.asc']), logicCells, report: JSON.parse(String(out['report.json'])) as NextpnrReport, log: log.text(), ms };
 }
 
-/** The names of the ICESTORM_LC cells in nextpnr's placed netlist (`--write`). */
+/**
+ * The names of the ICESTORM_LC cells in nextpnr's placed netlist (`--write`). Cells nextpnr
+ * made itself (`$nextpnr_…`: carry-chain feed-ins and feed-outs) take the name of a
+ * Yosys-named logic cell they connect to through the carry, so they count where their chain does.
+ */
 export function placedLogicCells(json: string): string[] {
-  const d = JSON.parse(json) as { modules: Record<string, { cells: Record<string, { type: string }> }> };
+  type Cell = { type: string; connections?: Record<string, (number | string)[]> };
+  const d = JSON.parse(json) as { modules: Record<string, { cells: Record<string, Cell> }> };
   const names: string[] = [];
-  for (const m of Object.values(d.modules)) for (const [name, c] of Object.entries(m.cells)) if (c.type === 'ICESTORM_LC') names.push(name);
+  for (const m of Object.values(d.modules)) {
+    const onNet = new Map<number | string, string[]>();
+    for (const [name, c] of Object.entries(m.cells)) {
+      if (c.type !== 'ICESTORM_LC') continue;
+      for (const bits of Object.values(c.connections ?? {})) for (const b of bits) {
+        if (typeof b !== 'number') continue;
+        const list = onNet.get(b);
+        if (list) list.push(name); else onNet.set(b, [name]);
+      }
+    }
+    for (const [name, c] of Object.entries(m.cells)) {
+      if (c.type !== 'ICESTORM_LC') continue;
+      if (!name.startsWith('$nextpnr')) { names.push(name); continue; }
+      const conn = c.connections ?? {};
+      let found: string | undefined;
+      for (const port of ['COUT', 'CIN', ...Object.keys(conn)]) {
+        for (const b of conn[port] ?? []) found ??= onNet.get(b)?.find((n) => n !== name && !n.startsWith('$nextpnr'));
+        if (found) break;
+      }
+      names.push(found ?? name);
+    }
+  }
   return names;
 }
 
