@@ -9,6 +9,7 @@ interface CompileCliOptions {
   out: string;
   top?: string;
   pipeline?: string;
+  freq?: string;
   opt: boolean;
   arith?: string;
   json?: boolean;
@@ -21,7 +22,8 @@ export function registerCompile(program: Command): void {
     .argument('<model>', 'netlist JSON file (lgn-netlist v1)')
     .option('-o, --out <dir>', 'build folder to write into', 'build')
     .option('--top <name>', 'Verilog module (and file) name (default: the netlist name, sanitized)')
-    .option('--pipeline <levels>', 'register every <levels> gate levels (adds clk, in_valid, out_valid; one result per clock)')
+    .option('--pipeline <levels>', 'register every <levels> gate levels, or auto: as many levels per stage as the iCE40 delay model says fit --freq (adds clk, in_valid, out_valid; one result per clock)')
+    .option('--freq <MHz>', 'clock target for --pipeline auto')
     .option('--arith <form>', 'Group-Sum and argmax in a combinational core: fused (chain, with the last layer\'s gates taken into the first adders), chain (carry-save adders + iCE40 carry-chain adds and comparators) or gates (gate-level adders)', 'fused')
     .option('--no-opt', 'skip the optimization passes: emit the network gate for gate (for comparison)')
     .option('--json', 'print the build manifest as JSON')
@@ -29,6 +31,7 @@ export function registerCompile(program: Command): void {
 Examples:
   $ lgnc compile model.json -o build/                 combinational core build/<name>.v
   $ lgnc compile model.json -o build/ --pipeline 4    registers every 4 gate levels
+  $ lgnc compile model.json -o build/ --pipeline auto --freq 100   stages sized for 100 MHz
   $ lgnc compile model.json -o build/ --no-opt        the unoptimized network, for comparison
   $ lgnc compile model.json -o build/ --top core --json | jq .stats.lut4Estimate
 
@@ -43,6 +46,7 @@ The LUT4 estimate is a greedy cut-based mapping of the gates (no synthesis run);
       const m = compileToDir(model, opts.out, {
         top: opts.top,
         pipeline,
+        freq: opts.freq === undefined ? undefined : parseFreq(opts.freq),
         optimize: opts.opt,
         arith: opts.arith as ArithKind,
         timings,
@@ -54,8 +58,15 @@ The LUT4 estimate is a greedy cut-based mapping of the gates (no synthesis run);
     });
 }
 
-function parsePipeline(v: string | undefined): number | null {
+function parseFreq(v: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n <= 0 || n > 1000) throw new UserError(`--freq ${v}: a clock target in MHz, above 0 and at most 1000 (e.g. --freq 100)`);
+  return n;
+}
+
+function parsePipeline(v: string | undefined): number | 'auto' | null {
   if (v === undefined) return null;
+  if (v === 'auto') return 'auto';
   const n = Number(v);
   if (!/^\d+$/.test(v) || n < 1) throw new UserError(`--pipeline ${v}: give a whole number of gate levels per stage, 1 or more (e.g. --pipeline 4)`);
   return n;
@@ -72,7 +83,7 @@ function printReport(m: BuildManifest, dir: string, ms: number): void {
     ['levels', s.levels],
     ['popcount', `${m.classes} × ${fmt(m.outputsPerClass)} outputs → ${m.scoreWidth}-bit scores: ${fmt(s.popcount.fullAdders)} full adders, ${fmt(s.popcount.halfAdders)} half adders`],
     ['LUT4 (est.)', `${fmt(s.lut4Estimate)} (iCE40: HX1K 1,280, UP5K 5,280, HX8K 7,680 logic cells)`],
-    ['timing', m.pipeline.every === null ? 'combinational (latency 0)' : `pipelined every ${m.pipeline.every} levels: latency ${m.pipeline.latency} cycles, ${fmt(s.registers)} register bits, one result per clock`],
+    ['timing', m.pipeline.every === null ? 'combinational (latency 0)' : `pipelined every ${m.pipeline.every} levels${m.pipeline.auto ? ` (auto for ${m.pipeline.auto.freqMHz} MHz: model ${m.pipeline.auto.stageNs} ns a stage, largest fanout ${m.pipeline.auto.maxFanout}${m.pipeline.auto.meets ? '' : '; the model says the target is out of reach'})` : ''}: latency ${m.pipeline.latency} cycles, ${fmt(s.registers)} register bits, one result per clock`],
   ]));
   if (s.passes.length) {
     out.write('\npasses\n');

@@ -26,12 +26,15 @@ import { ByteWriter } from './bytes.js';
 import { estimateLut4 } from './lut-estimate.js';
 import { isVerilogIdentifier, verilogIdentifier } from './names.js';
 import { emitVerilog } from './verilog.js';
+import { planPipeline, type PipelinePlan } from './pipeline-plan.js';
 
 export interface CompileOptions {
   /** Module (and file) name; default: the netlist name, sanitized. */
   top?: string;
-  /** Gate levels per pipeline stage; null/undefined: combinational. */
-  pipeline?: number | null;
+  /** Gate levels per pipeline stage, or 'auto' (chosen for `freq` by the delay model); null/undefined: combinational. */
+  pipeline?: number | 'auto' | null;
+  /** Clock target in MHz for `pipeline: 'auto'`. */
+  freq?: number;
   /** Run the optimization passes (default true). */
   optimize?: boolean;
   /**
@@ -116,7 +119,7 @@ export interface BuildManifest {
   outputsPerClass: number;
   scoreWidth: number;
   classWidth: number;
-  pipeline: { every: number | null; latency: number };
+  pipeline: { every: number | null; latency: number; auto?: PipelinePlan };
   optimized: boolean;
   /** Hardware form of Group-Sum and argmax ('gates' for builds before it was recorded). */
   arith?: ArithKind;
@@ -267,7 +270,7 @@ function headerLines(m: Omit<BuildManifest, 'stats'>, s: CompileStats, modelName
     `interface: x[${m.inputs - 1}:0] in; scores[${m.classes * m.scoreWidth - 1}:0] out (${m.classes} classes x ${m.scoreWidth} bits, class c at [c*${m.scoreWidth} +: ${m.scoreWidth}]); class_id[${m.classWidth - 1}:0] out (argmax, ties to the lowest class)`,
     m.pipeline.every === null
       ? 'timing: combinational (latency 0)'
-      : `timing: pipelined, registers every ${m.pipeline.every} gate levels; clk, in_valid, out_valid; latency ${m.pipeline.latency} cycles, one result per clock`,
+      : `timing: pipelined, registers every ${m.pipeline.every} gate levels${m.pipeline.auto ? ` (--pipeline auto for ${m.pipeline.auto.freqMHz} MHz: the delay model gives ${m.pipeline.auto.stageNs} ns a stage)` : ''}; clk, in_valid, out_valid; latency ${m.pipeline.latency} cycles, one result per clock`,
     `optimized: ${m.optimized ? 'yes' : 'no (--no-opt: the network gate for gate)'}`,
     m.arith !== 'gates'
       ? `arithmetic: Group-Sum as carry-save full adders + one carry-chain add per class (${s.arith?.fullAdders} full adders${s.arith?.fusedGates ? `, ${s.arith.fusedGates} last-layer gates taken into the popcount` : ''}), argmax as ${s.arith?.comparators} carry-chain comparators`
@@ -294,7 +297,11 @@ export function compileToDir(netlistPath: string, outDir: string, opts: CompileO
   const net = parseNetlist(bytes.toString('utf8'), netlistPath);
   lap('load');
 
-  const pipeline = opts.pipeline ?? null;
+  if (opts.pipeline === 'auto' && (opts.freq === undefined || !Number.isFinite(opts.freq) || opts.freq <= 0 || opts.freq > 1000)) {
+    throw new UserError(`--pipeline auto needs --freq MHz, a clock target above 0 and at most 1000 (e.g. --freq 100)${opts.freq !== undefined ? `; got ${opts.freq}` : ''}`);
+  }
+  if (opts.pipeline !== 'auto' && opts.freq !== undefined) throw new UserError('--freq is for --pipeline auto (lgnc synth --freq sets the place-and-route target)');
+  let pipeline = opts.pipeline === 'auto' ? null : opts.pipeline ?? null;
   if (pipeline !== null && !(Number.isInteger(pipeline) && pipeline >= 1)) {
     throw new UserError(`--pipeline ${pipeline}: must be a whole number of gate levels per stage, 1 or more`);
   }
@@ -311,6 +318,8 @@ export function compileToDir(netlistPath: string, outDir: string, opts: CompileO
   phase('checking against the reference evaluator');
   // 256 vectors, fewer on huge designs (the check is a guard, not the verification).
   selfCheck(net, opt.ir, opt.ir.gates > 200_000 ? 64 : 256);
+  const auto = opts.pipeline === 'auto' ? planPipeline(opt.ir, opts.freq!) : undefined;
+  if (auto) pipeline = auto.every;
   let arithKind: ArithKind = pipeline === null ? (opts.arith ?? 'fused') : 'gates';
   let arith: Arith | null = null;
   if (arithKind !== 'gates') {
@@ -354,7 +363,7 @@ export function compileToDir(netlistPath: string, outDir: string, opts: CompileO
     outputsPerClass: M,
     scoreWidth: scoreWidth(M),
     classWidth: classWidth(net.output.classes),
-    pipeline: { every: pipeline, latency: 0 },
+    pipeline: { every: pipeline, latency: 0, ...(auto ? { auto } : {}) },
     optimized: doOpt,
     arith: arithKind,
     regions: pipeline === null,
