@@ -1,7 +1,7 @@
 // `lgnc compile MODEL -o DIR`: netlist → optimized gate IR → Verilog, plus the build manifest.
 
 import type { Command } from 'commander';
-import { ARITH_KINDS, compileToDir, type ArithKind, type BuildManifest } from '../emit/build.js';
+import { ARITH_KINDS, compileToDir, DEFAULT_ARITH, type ArithKind, type BuildManifest } from '../emit/build.js';
 import { UserError } from '../util/errors.js';
 import { keyValues, printJson, table } from './output.js';
 
@@ -24,7 +24,7 @@ export function registerCompile(program: Command): void {
     .option('--top <name>', 'Verilog module (and file) name (default: the netlist name, sanitized)')
     .option('--pipeline <levels>', 'register every <levels> gate levels, or auto: as many levels per stage as the iCE40 delay model says fit --freq (adds clk, in_valid, out_valid; one result per clock)')
     .option('--freq <MHz>', 'clock target for --pipeline auto')
-    .option('--arith <form>', 'Group-Sum and argmax in a combinational core: fused (chain, with the last layer\'s gates taken into the first adders), chain (carry-save adders + iCE40 carry-chain adds and comparators) or gates (gate-level adders)', 'fused')
+    .option('--arith <form>', 'Group-Sum and argmax in a combinational core: fused (chain, with the last layer\'s gates taken into the first adders), chain (carry-save adders + iCE40 carry-chain adds and comparators) or gates (gate-level adders; fewest cells measured)', DEFAULT_ARITH)
     .option('--no-opt', 'skip the optimization passes: emit the network gate for gate (for comparison)')
     .option('--json', 'print the build manifest as JSON')
     .addHelpText('after', `

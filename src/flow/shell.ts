@@ -140,16 +140,29 @@ export function inputSegments(inputs: number, width: number, read: (bit: number)
   return segs;
 }
 
-/** The serial shell's input registers (Verilog) and the expression of the core's x. */
+/**
+ * The serial shell's input registers (Verilog) and the expression of the core's x. Each
+ * segment's registers shift while a one-hot token (one flip-flop per segment) points at it;
+ * the token moves on at the segment's last beat (a bit mask indexed by the beat counter),
+ * so the enables cost a flip-flop and a LUT or two each, not a comparator.
+ */
 function inputRegisters(core: CoreInterface, width: number): { verilog: string; x: string } {
   const unread = new Set(core.unreadInputs ?? []);
   const segs = inputSegments(core.inputs, width, (i) => !unread.has(i));
+  const beats = Math.ceil(core.inputs / width);
+  const S = segs.length;
   const lines: string[] = [];
   const xBits: string[] = new Array<string>(core.inputs).fill("1'b0");
-  const cw = bitsFor(Math.ceil(core.inputs / width));
-  for (const sg of segs) {
+  if (S > 1) {
+    const ends: string[] = new Array<string>(beats).fill('0');
+    for (const sg of segs) ends[sg.to - 1] = '1';
+    lines.push(`  localparam [BEATS-1:0] SEG_END = ${beats}'b${ends.slice().reverse().join('')};  // beat k ends a segment`);
+    lines.push(`  reg [${S - 1}:0] seg = ${S}'d1;  // one-hot: the segment the current beat belongs to`);
+    lines.push(`  wire [${S - 1}:0] seg_now = start ? ${S}'d1 : seg;`);
+    lines.push(`  always @(posedge clk) if (din_valid) seg <= SEG_END[pos] ? {seg_now[${S - 2}:0], seg_now[${S - 1}]} : seg_now; else if (start) seg <= ${S}'d1;`);
+  }
+  segs.forEach((sg, si) => {
     const en = `en_${sg.from}`;
-    const range = sg.to - sg.from === 1 ? `pos == ${cw}'d${sg.from}` : `pos >= ${cw}'d${sg.from} && pos < ${cw}'d${sg.to}`;
     const regs: string[] = [];
     sg.firstKept.forEach((k, l) => {
       const L = sg.to - k;
@@ -163,10 +176,10 @@ function inputRegisters(core: CoreInterface, width: number): { verilog: string; 
         if (bit < core.inputs && !unread.has(bit)) xBits[bit] = L === 1 ? r : `${r}[${beat - k}]`;
       }
     });
-    if (regs.length === 0) continue;
-    lines.push(`  wire ${en} = din_valid && ${range};  // beats ${sg.from}..${sg.to - 1}`);
+    if (regs.length === 0) return;
+    lines.push(`  wire ${en} = din_valid${S > 1 ? ` && seg_now[${si}]` : ''};  // beats ${sg.from}..${sg.to - 1}`);
     lines.push(`  always @(posedge clk) if (${en}) begin`, ...regs, '  end');
-  }
+  });
   return { verilog: lines.join('\n'), x: `{${xBits.slice().reverse().join(', ')}}` };
 }
 

@@ -56,6 +56,11 @@ describe('lgnc synth (Yosys → nextpnr-ice40 → icepack)', () => {
     expect(r.timing.achievedMHz).toBeCloseTo(clocks[0].achieved, 2);
     expect(r.timing.met).toBe(clocks[0].achieved >= 50);
     expect(r.resources.lut4.used).toBe(r.yosysCells.SB_LUT4);
+    // Logic cells by region, counted on the placed design: they add up to nextpnr's total.
+    const g = r.regions!.logicCells;
+    expect(g.network + g.popcount + g.argmax + g.shell).toBe(r.resources.logicCells.used);
+    expect(g.popcount).toBeGreaterThan(0);
+    expect(g.shell).toBeGreaterThan(0);
     expect(r.timing.criticalPath?.delayNs).toBeGreaterThan(0);
     // 3 input bits fit one 8-bit beat: one vector per clock, result one edge later.
     expect(r.throughput).toMatchObject({ beats: 1, latencyCycles: 1, initiationInterval: 1 });
