@@ -29,6 +29,7 @@ function gateModule(ir: Ir, region: number, live: Uint8Array, modName: string, i
   const inPos = new Map<number, number>();
   ins.forEach((n, k) => inPos.set(n, k));
   const name = (node: number): string => {
+    if (node === 0) return "1'b0";
     const k = inPos.get(node);
     if (k !== undefined) return `i[${k}]`;
     return `n${node}`;
