@@ -59,7 +59,6 @@ describe('lgnc synth (Yosys → nextpnr-ice40 → icepack)', () => {
     // Logic cells by region, counted on the placed design: they add up to nextpnr's total.
     const g = r.regions!.logicCells;
     expect(g.network + g.popcount + g.argmax + g.shell).toBe(r.resources.logicCells.used);
-    expect(g.network).toBeGreaterThan(0);
     expect(g.shell).toBeGreaterThan(0);
     expect(r.timing.criticalPath?.delayNs).toBeGreaterThan(0);
     // 3 input bits fit one 8-bit beat: one vector per clock, result one edge later.
@@ -110,8 +109,9 @@ describe('lgnc synth (Yosys → nextpnr-ice40 → icepack)', () => {
 
   it('refuses a design that does not fit with the cells it needs and the device capacity', async () => {
     const model = join(work, 'big.json');
-    // 1000 gates read ~1,260 of 2000 inputs, each stored in a flip-flop: far more than 384 cells.
-    saveNetlist(model, randomNetlist({ inputs: 2000, widths: [1000, 16], classes: 2, seed: 3, name: 'big' }));
+    // 1000 output gates read ~1,260 of 2000 inputs, each stored in a flip-flop, and are
+    // counted by two 500-bit popcounts: far more than 384 cells.
+    saveNetlist(model, randomNetlist({ inputs: 2000, widths: [1000], classes: 2, seed: 3, name: 'big' }));
     const dir = build('big', model);
     const err = await synthesize(dir, { device: 'lp384' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CheckFailed);
