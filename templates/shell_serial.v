@@ -27,15 +27,13 @@ module {{SHELL}} (
   localparam BEATS = {{BEATS}};
   localparam CNT = {{COUNT_WIDTH}};
 
-  reg [BEATS*B-1:0] sr = {(BEATS*B){1'b0}};  // beat k ends up at [k*B +: B]
   reg [CNT-1:0] beat = {CNT{1'b0}};           // beats of the current vector received so far
-  reg full = 1'b0;                            // 1 for one cycle: sr holds a whole vector
+  reg full = 1'b0;                            // 1 for one cycle: the input registers hold a whole vector
   wire [CNT-1:0] pos = start ? {CNT{1'b0}} : beat;
 
   always @(posedge clk) begin
     full <= 1'b0;
     if (din_valid) begin
-      sr <= {{SHIFT}};
       if (pos == BEATS - 1) begin
         beat <= {CNT{1'b0}};
         full <= 1'b1;
@@ -46,6 +44,13 @@ module {{SHELL}} (
       beat <= {CNT{1'b0}};
     end
   end
+
+  // Input registers: only the bits the core reads are kept. The beats are cut into segments;
+  // in each, lane l (din[l]) shifts through a register that holds the segment's beats of
+  // that lane from the first one the core reads to the last (earlier beats leave through
+  // the bottom), so a bit no gate reads costs no flip-flop.
+{{INPUT_REGS}}
+  wire [N-1:0] x = {{X_BITS}};
 
   wire [{{SCORES_WIDTH}}-1:0] core_scores;
   wire [{{CLASS_WIDTH}}-1:0] core_class;

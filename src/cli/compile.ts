@@ -2,7 +2,7 @@
 // with --emit c / wasm, software backends (C source, a WebAssembly module with its loader).
 
 import type { Command } from 'commander';
-import { compileToDir, EMIT_TARGETS, writtenFiles, type BuildManifest, type EmitTarget } from '../emit/build.js';
+import { ARITH_KINDS, compileToDir, DEFAULT_ARITH, EMIT_TARGETS, writtenFiles, type ArithKind, type BuildManifest, type EmitTarget } from '../emit/build.js';
 import { UserError } from '../util/errors.js';
 import { checkOutputPath } from '../util/files.js';
 import { keyValues, printJson, table } from './output.js';
@@ -11,8 +11,10 @@ interface CompileCliOptions {
   out: string;
   top?: string;
   pipeline?: string;
+  freq?: string;
   opt: boolean;
   emit: string;
+  arith?: string;
   json?: boolean;
 }
 
@@ -23,7 +25,9 @@ export function registerCompile(program: Command): void {
     .argument('<model>', 'netlist JSON file (lgn-netlist v1, or v2: conv trees are unrolled to gates)')
     .option('-o, --out <dir>', 'build folder to write into', 'build')
     .option('--top <name>', 'Verilog module (and file) name (default: the netlist name, sanitized)')
-    .option('--pipeline <levels>', 'register every <levels> gate levels (adds clk, in_valid, out_valid; one result per clock)')
+    .option('--pipeline <levels>', 'register every <levels> gate levels, or auto: as many levels per stage as the iCE40 delay model says fit --freq (adds clk, in_valid, out_valid; one result per clock)')
+    .option('--freq <MHz>', 'clock target for --pipeline auto')
+    .option('--arith <form>', 'Group-Sum and argmax in a combinational core: fused (chain, with the last layer\'s gates taken into the first adders), chain (carry-save adders + iCE40 carry-chain adds and comparators) or gates (gate-level adders; fewest cells measured)', DEFAULT_ARITH)
     .option('--no-opt', 'skip the optimization passes: emit the network gate for gate (for comparison)')
     .option('--emit <targets>', 'what to write, comma-separated: verilog (<top>.v + manifest + IR), c (<top>.c + <top>.h), wasm (<top>.wasm + <top>.mjs loader)', 'verilog')
     .option('--json', 'print the build manifest as JSON')
@@ -31,6 +35,7 @@ export function registerCompile(program: Command): void {
 Examples:
   $ lgnc compile model.json -o build/                 combinational core build/<name>.v
   $ lgnc compile model.json -o build/ --pipeline 4    registers every 4 gate levels
+  $ lgnc compile model.json -o build/ --pipeline auto --freq 100   stages sized for 100 MHz
   $ lgnc compile model.json -o build/ --no-opt        the unoptimized network, for comparison
   $ lgnc compile model.json -o build/ --top core --json | jq .stats.lut4Estimate
   $ lgnc compile model.json --emit c -o out/          out/<top>.c + out/<top>.h (C99: <top>_classify, <top>_scores)
@@ -42,14 +47,17 @@ The LUT4 estimate is a greedy cut-based mapping of the gates (no synthesis run);
       const pipeline = parsePipeline(opts.pipeline);
       const emit = parseEmit(opts.emit);
       checkOutputPath(opts.out, 'folder', 'output folder (-o)');
+      if (!ARITH_KINDS.includes(opts.arith as ArithKind)) throw new UserError(`--arith ${opts.arith}: must be one of ${ARITH_KINDS.join(', ')}`);
       const quiet = opts.json || !!process.env.CI || !process.stderr.isTTY;
       const t0 = performance.now();
       const timings: Record<string, number> = {};
       const m = compileToDir(model, opts.out, {
         top: opts.top,
         pipeline,
+        freq: opts.freq === undefined ? undefined : parseFreq(opts.freq),
         optimize: opts.opt,
         emit,
+        arith: opts.arith as ArithKind,
         timings,
         onPhase: quiet ? undefined : (p) => process.stderr.write(`lgnc compile: ${p}…\n`),
       });
@@ -60,8 +68,15 @@ The LUT4 estimate is a greedy cut-based mapping of the gates (no synthesis run);
     });
 }
 
-function parsePipeline(v: string | undefined): number | null {
+function parseFreq(v: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n <= 0 || n > 1000) throw new UserError(`--freq ${v}: a clock target in MHz, above 0 and at most 1000 (e.g. --freq 100)`);
+  return n;
+}
+
+function parsePipeline(v: string | undefined): number | 'auto' | null {
   if (v === undefined) return null;
+  if (v === 'auto') return 'auto';
   const n = Number(v);
   if (!/^\d+$/.test(v) || n < 1) throw new UserError(`--pipeline ${v}: give a whole number of gate levels per stage, 1 or more (e.g. --pipeline 4)`);
   return n;
@@ -85,7 +100,7 @@ function printReport(m: BuildManifest, dir: string, ms: number, files: string[])
     ['levels', s.levels],
     ['popcount', `${m.classes} × ${fmt(m.outputsPerClass)} outputs → ${m.scoreWidth}-bit scores: ${fmt(s.popcount.fullAdders)} full adders, ${fmt(s.popcount.halfAdders)} half adders`],
     ['LUT4 (est.)', `${fmt(s.lut4Estimate)} (iCE40: HX1K 1,280, UP5K 5,280, HX8K 7,680 logic cells)`],
-    ['timing', m.pipeline.every === null ? 'combinational (latency 0)' : `pipelined every ${m.pipeline.every} levels: latency ${m.pipeline.latency} cycles, ${fmt(s.registers)} register bits, one result per clock`],
+    ['timing', m.pipeline.every === null ? 'combinational (latency 0)' : `pipelined every ${m.pipeline.every} levels${m.pipeline.auto ? ` (auto for ${m.pipeline.auto.freqMHz} MHz: model ${m.pipeline.auto.stageNs} ns a stage, largest fanout ${m.pipeline.auto.maxFanout}${m.pipeline.auto.meets ? '' : '; the model says the target is out of reach'})` : ''}: latency ${m.pipeline.latency} cycles, ${fmt(s.registers)} register bits, one result per clock`],
   ]));
   if (s.passes.length) {
     out.write('\npasses\n');

@@ -29,12 +29,14 @@ export function registerSynth(program: Command): void {
     .addOption(new Option('--device <device>', 'iCE40 device (default up5k)').choices(DEVICES.map((d) => d.name)))
     .option('--package <package>', "package (default: the device's usual one, e.g. sg48 for up5k)")
     .addOption(new Option('--board <board>', 'build for a board: UART board top, its pins and clock').choices(BOARDS.map((b) => b.name)))
-    .addOption(new Option('--shell <shell>', 'serial: inputs arrive --shell-width bits per clock, outputs registered; none: the bare core (default serial)').choices(['serial', 'none']))
+    .addOption(new Option('--shell <shell>', 'serial: inputs arrive --shell-width bits per clock, outputs registered; stream: on-chip vector source, one inference per clock, results folded into a signature; none: the bare core (default serial)').choices(['serial', 'stream', 'none']))
+    .option('--stream-count <n>', 'stream shell: vectors to run before done (default 2^20)', num('--stream-count'))
     .option('--shell-width <bits>', 'serial shell: input bits per clock (default 8)', num('--shell-width'))
     .option('--scores', 'serial shell: also output the registered class scores (costs pins)')
     .option('--freq <MHz>', 'target clock for place and route (default 50, or the board clock)', num('--freq'))
     .option('--seed <n>', 'nextpnr placement seed (default 1)', num('--seed'))
     .addOption(new Option('--router <router>', 'nextpnr router: router1 (higher Fmax) or router2 (several times faster)').choices(['router1', 'router2']).default(undefined, 'router1'))
+    .option('--flatten', 'synthesize the core flat: no logic cells by region, a few % fewer cells (Yosys merges logic across regions)')
     .option('--max-lcs <n>', 'budget: fail (exit 1) above this many logic cells', num('--max-lcs'))
     .option('--min-fmax <MHz>', 'budget: fail (exit 1) below this Fmax', num('--min-fmax'))
     .option('--json', 'print the report as JSON')
@@ -48,6 +50,8 @@ Examples:
   $ lgnc synth build/ --board icebreaker                UART top: send packed bits, get the class byte
   $ lgnc synth build/ --max-lcs 4000 --min-fmax 24      CI budget: exit 1 when exceeded
   $ lgnc synth build/ --shell none --device hx8k        the bare core (needs a pin per bit)
+  $ lgnc compile model.json -o build/ --pipeline 2 && lgnc synth build/ --shell stream --device hx8k --freq 100
+                                                        one inference per clock; lgnc verify --build build/ checks the signature
   $ lgnc synth build/ --json | jq .resources.logicCells
 
 Inferences/s = Fmax / initiation interval; the serial shell takes a vector every
@@ -92,7 +96,8 @@ export function formatReport(r: SynthReport): string {
   const cp = t.criticalPath;
   const th = r.throughput;
   const shell = r.shell.kind === 'serial' ? `serial, ${r.shell.width} bits per clock${r.shell.scores ? ', with scores' : ''}`
-    : r.shell.kind === 'uart' ? `UART board top (${r.board})` : 'none (bare core)';
+    : r.shell.kind === 'uart' ? `UART board top (${r.board})`
+    : r.shell.kind === 'stream' ? `stream: on-chip source, one vector per clock, ${r.stream!.count.toLocaleString('en-US')} vectors into a 64-bit MISR` : 'none (bare core)';
   const lines = [
     `${r.dir}/${r.bitstream.file}: ${r.bitstream.bytes.toLocaleString('en-US')} bytes, ${r.device.part}-${r.device.package}${r.board ? ` on ${r.board}` : ''} (top ${r.top})`,
     '',
@@ -110,6 +115,20 @@ export function formatReport(r: SynthReport): string {
       ['tools', `${r.tools.yosys}; @yowasp/yosys ${r.tools.yowaspYosys}; @yowasp/nextpnr-ice40 ${r.tools.yowaspNextpnrIce40}`],
     ]),
   ];
+  if (r.regions) {
+    const g = r.regions.logicCells;
+    const y = r.regions.yosys;
+    lines.push(table(['region', 'logic cells', 'LUT4', 'CARRY'], [
+      ['network', g.network, y.network.lut4, y.network.carry],
+      [`popcount (${r.regions.arith})`, g.popcount, y.popcount.lut4, y.popcount.carry],
+      [`argmax (${r.regions.arith})`, g.argmax, y.argmax.lut4, y.argmax.carry],
+      [r.shell.kind === 'none' ? 'other' : 'shell', g.shell, '', ''],
+    ]));
+    lines.push('logic cells by region: counted on the placed design (each region kept as its own module through synthesis; --flatten trades this for a few % fewer cells)\n');
+  }
+  if (r.stream) {
+    lines.push(`stream self-test: after ${r.stream.count.toLocaleString('en-US')} vectors (seed ${r.stream.seed}) the hardware must show signature ${r.stream.signature} and cycles ${r.stream.cycles.toLocaleString('en-US')} (written to ${r.dir}/${r.top}.json; lgnc verify --build ${r.dir} checks it under Verilator)\n`);
+  }
   if (r.budgets.failures.length) lines.push(`budget: FAILED — ${r.budgets.failures.join('; ')}\n`);
   else if (r.budgets.maxLcs !== null || r.budgets.minFmaxMHz !== null) lines.push('budget: ok\n');
   return lines.join('\n');

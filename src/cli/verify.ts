@@ -144,6 +144,7 @@ function failureMessage(r: VerifyReport): string {
   const bad = r.checks.filter((c) => c.mismatches > 0 || c.validErrors > 0);
   const parts = bad.map((c) => `${c.design}: ${c.mismatches} of ${r.vectors.count} vectors differ${c.validErrors ? `, ${c.validErrors} out_valid errors` : ''}${c.first.length ? ` (first at vector ${c.first[0].index})` : ''}`);
   if (r.formal?.status === 'failed') parts.push(`formal: ${r.formal.detail}`);
+  for (const c of r.stream ?? []) if (!c.ok) parts.push(`stream ${c.design}: signature ${c.signature}, ${c.cycles} cycles${c.done ? '' : ' (never done)'}; expected ${c.expected.signature}, ${c.expected.cycles} cycles`);
   return `the hardware does not match the reference evaluator: ${parts.join('; ')}`;
 }
 
@@ -180,6 +181,9 @@ export function formatVerifyReport(r: VerifyReport): string {
   if (r.formal) {
     const f = r.formal;
     out.push(`formal: ${f.status} — ${f.detail}${f.counterexample ? `; distinguishing input x = ${f.counterexample} (bit 0 first)` : ''} (${f.seconds.toFixed(1)} s)\n`);
+  }
+  for (const c of r.stream ?? []) {
+    out.push(`stream ${c.design}: ${c.expected.count.toLocaleString('en-US')} vectors, signature ${c.signature} (expected ${c.expected.signature}), ${c.cycles.toLocaleString('en-US')} cycles (expected ${c.expected.cycles.toLocaleString('en-US')}): ${c.ok ? 'match' : 'MISMATCH'} (built ${c.buildSeconds.toFixed(1)} s, simulated ${c.simSeconds.toFixed(1)} s)\n`);
   }
   out.push(r.ok ? `OK: 0 mismatches in ${r.vectors.count.toLocaleString('en-US')} vectors (${r.seconds.toFixed(1)} s)\n` : 'FAILED\n');
   return out.join('\n');

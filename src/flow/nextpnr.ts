@@ -47,6 +47,8 @@ export interface PnrOptions {
   pcf?: string;
   /** Device capacity for the overflow message, e.g. { name: 'up5k', logicCells: 5280, userIo: 39 }. */
   capacity: { name: string; logicCells: number; userIo: number };
+  /** Also return the placed and routed netlist's logic cell names (for the region breakdown). */
+  cellNames?: boolean;
   /** Called as nextpnr enters each phase ("placing (analytical)", "routing 1234 arcs", …). */
   onPhase?: (phase: string) => void;
 }
@@ -79,6 +81,8 @@ function phaseWatcher(onPhase: ((phase: string) => void) | undefined): (b: Uint8
 
 export interface PnrResult {
   asc: string;
+  /** Names of the placed ICESTORM_LC cells (when asked for with `cellNames`). */
+  logicCells?: string[];
   report: NextpnrReport;
   log: string;
   ms: number;
@@ -94,6 +98,7 @@ export async function placeAndRoute(designJson: string, o: PnrOptions): Promise<
     '--timing-allow-fail',
     '--router', o.router ?? 'router1',
   ];
+  if (o.cellNames) args.push('--write', 'placed.json');
   const files: Tree = { 'design.json': designJson };
   if (o.pcf !== undefined) {
     args.push('--pcf', 'design.pcf');
@@ -111,7 +116,43 @@ export async function placeAndRoute(designJson: string, o: PnrOptions): Promise<
   } catch (err) {
     throw pnrFailure(log.text(), err, o.capacity);
   }
-  return { asc: String(out['design.asc']), report: JSON.parse(String(out['report.json'])) as NextpnrReport, log: log.text(), ms: performance.now() - t0 };
+  const ms = performance.now() - t0;
+  const logicCells = o.cellNames ? placedLogicCells(String(out['placed.json'])) : undefined;
+  return { asc: String(out['design.asc']), logicCells, report: JSON.parse(String(out['report.json'])) as NextpnrReport, log: log.text(), ms };
+}
+
+/**
+ * The names of the ICESTORM_LC cells in nextpnr's placed netlist (`--write`). Cells nextpnr
+ * made itself (`$nextpnr_…`: carry-chain feed-ins and feed-outs) take the name of a
+ * Yosys-named logic cell they connect to through the carry, so they count where their chain does.
+ */
+export function placedLogicCells(json: string): string[] {
+  type Cell = { type: string; connections?: Record<string, (number | string)[]> };
+  const d = JSON.parse(json) as { modules: Record<string, { cells: Record<string, Cell> }> };
+  const names: string[] = [];
+  for (const m of Object.values(d.modules)) {
+    const onNet = new Map<number | string, string[]>();
+    for (const [name, c] of Object.entries(m.cells)) {
+      if (c.type !== 'ICESTORM_LC') continue;
+      for (const bits of Object.values(c.connections ?? {})) for (const b of bits) {
+        if (typeof b !== 'number') continue;
+        const list = onNet.get(b);
+        if (list) list.push(name); else onNet.set(b, [name]);
+      }
+    }
+    for (const [name, c] of Object.entries(m.cells)) {
+      if (c.type !== 'ICESTORM_LC') continue;
+      if (!name.startsWith('$nextpnr')) { names.push(name); continue; }
+      const conn = c.connections ?? {};
+      let found: string | undefined;
+      for (const port of ['COUT', 'CIN', ...Object.keys(conn)]) {
+        for (const b of conn[port] ?? []) found ??= onNet.get(b)?.find((n) => n !== name && !n.startsWith('$nextpnr'));
+        if (found) break;
+      }
+      names.push(found ?? name);
+    }
+  }
+  return names;
 }
 
 /** Turns a failed nextpnr run into a message a user can act on. */

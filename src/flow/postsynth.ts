@@ -88,7 +88,7 @@ export function ice40CellModels(netlist: string): string {
   const text = readFileSync(lib, 'utf8');
   const firstModule = text.search(/^module\s/m);
   const prelude = text.slice(0, firstModule); // timescale and the `define macros the models use
-  const used = [...new Set([...netlist.matchAll(/^\s*(SB_\w+)\s*(?:#|\w)/gm)].map((m) => m[1]))].sort();
+  const used = [...new Set([...netlist.matchAll(/^\s*(SB_\w+)\s+(?:#|\w|\\)/gm)].map((m) => m[1]))].sort();
   const models = used.map((name) => {
     const start = text.search(new RegExp(`^module\\s+${name}\\b`, 'm'));
     if (start < 0) throw new UserError(`the synthesized netlist uses ${name}, which ${lib} does not model.`);

@@ -71,19 +71,30 @@ export function flowReportData(r: FlowResult, net: AnyNetlist, buildDir: string)
   data.ops = { names: [...OP_NAMES], series: [{ name: 'netlist', values: opHistogram(net) }, { name: 'after optimization', values: optimizedOps(buildDir, m.ir) }] };
   data.layers = [{ name: 'gates', values: layerGateCounts(net) }] as Series[];
   if (s) {
-    // Yosys flattens the design, so the split of the core's cells between its parts follows
-    // the compiler's per-region gate counts; the shell's share is what the core does not use.
+    // Logic cells by region, as counted on the placed design when the synthesis kept the
+    // regions apart; otherwise (a flattened or pipelined core) the core's cells split in
+    // proportion to the compiler's gates per region, and the page says so.
     const used = s.resources.logicCells.used;
-    const byRegion = m.stats.gatesByRegion;
-    const coreGates = byRegion.network + byRegion.popcount + byRegion.argmax;
-    const coreCells = Math.min(used, s.lut4Estimate.yosys || used);
-    const part = (g: number) => Math.round((coreCells * g) / Math.max(coreGates, 1));
-    const parts = [
-      { name: 'network', cells: part(byRegion.network) },
-      { name: 'popcount', cells: part(byRegion.popcount) },
-      { name: 'argmax', cells: part(byRegion.argmax) },
-    ];
-    parts.push({ name: s.shell.kind === 'none' ? 'registers/other' : `${s.shell.kind} shell & registers`, cells: Math.max(0, used - parts.reduce((a, p) => a + p.cells, 0)) });
+    let parts: { name: string; cells: number }[];
+    const shellName = s.shell.kind === 'none' ? 'registers/other' : `${s.shell.kind} shell & registers`;
+    if (s.regions) {
+      const g = s.regions.logicCells;
+      parts = [
+        { name: 'network', cells: g.network }, { name: 'popcount', cells: g.popcount }, { name: 'argmax', cells: g.argmax },
+        { name: shellName, cells: g.shell },
+      ];
+    } else {
+      const byRegion = m.stats.gatesByRegion;
+      const coreGates = byRegion.network + byRegion.popcount + byRegion.argmax;
+      const coreCells = Math.min(used, s.lut4Estimate.yosys || used);
+      const part = (gates: number) => Math.round((coreCells * gates) / Math.max(coreGates, 1));
+      parts = [
+        { name: 'network (est.)', cells: part(byRegion.network) },
+        { name: 'popcount (est.)', cells: part(byRegion.popcount) },
+        { name: 'argmax (est.)', cells: part(byRegion.argmax) },
+      ];
+      parts.push({ name: shellName, cells: Math.max(0, used - parts.reduce((a, p) => a + p.cells, 0)) });
+    }
     data.resources = { device: `iCE40 ${s.device.name.toUpperCase()}`, available: s.resources.logicCells.available, parts };
     data.tables = [
       {
@@ -91,6 +102,12 @@ export function flowReportData(r: FlowResult, net: AnyNetlist, buildDir: string)
         header: ['resource', 'used', 'available'],
         rows: (['logicCells', 'lut4', 'dff', 'carry', 'io', 'bram'] as const).map((k) => [k, s.resources[k].used, s.resources[k].available]),
       },
+      ...(s.regions ? [{
+        title: `Logic cells by region (placed design; arithmetic: ${s.regions.arith})`,
+        header: ['region', 'logic cells', 'LUT4', 'CARRY'],
+        rows: (['network', 'popcount', 'argmax'] as const).map((k) => [k, s.regions!.logicCells[k], s.regions!.yosys[k].lut4, s.regions!.yosys[k].carry] as (string | number)[])
+          .concat([[shellName, s.regions.logicCells.shell, '', '']]),
+      }] : []),
       { title: 'Tool steps', header: ['step', 'seconds'], rows: s.steps.map((st) => [st.step, +(st.ms / 1000).toFixed(2)]) },
     ];
   }

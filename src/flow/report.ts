@@ -70,6 +70,20 @@ function axes(yMin: number, yMax: number, xLabel: string): string {
   return g + `<text x="${(L + W - R) / 2}" y="${H - 6}" text-anchor="middle">${esc(xLabel)}</text>`;
 }
 
+/**
+ * A y range around the data, on steps of a nice size, clamped to [lo, hi]: accuracies that
+ * all sit between 94 % and 96 % get a 0.93..0.97 axis, not 0..1 with flat lines at the top.
+ */
+export function zoomRange(values: number[], lo: number, hi: number): [number, number] {
+  const v = values.filter(Number.isFinite);
+  if (v.length === 0) return [lo, hi];
+  const min = Math.min(...v), max = Math.max(...v);
+  const step = niceMax(Math.max((max - min) / 4, (hi - lo) / 1000));
+  const a = Math.max(lo, Math.floor(min / step - 0.5) * step);
+  const b = Math.min(hi, Math.ceil(max / step + 0.5) * step);
+  return b > a ? [Math.round(a * 1e9) / 1e9, Math.round(b * 1e9) / 1e9] : [lo, hi];
+}
+
 /** A line chart of series over x = 1..n. */
 export function lineChart(series: Series[], xLabel: string, range?: [number, number]): string {
   const all = series.flatMap((s) => s.values).filter(Number.isFinite);
@@ -134,7 +148,7 @@ export function renderReport(d: ReportData): string {
   const parts: string[] = [];
   parts.push(`<div class="cards">${d.cards.map(([k, v, s]) => `<div class="card"><div class="k">${esc(k)}</div><div class="v">${esc(v)}</div>${s ? `<div class="s">${esc(s)}</div>` : ''}</div>`).join('')}</div>`);
   if (d.training) {
-    parts.push(`<section><h2>Training</h2><div class="grid2"><div><h3>Loss</h3>${lineChart(d.training.loss, 'epoch')}</div><div><h3>Test accuracy (soft vs frozen)</h3>${lineChart(d.training.accuracy, 'epoch', [0, 1])}</div></div></section>`);
+    parts.push(`<section><h2>Training</h2><div class="grid2"><div><h3>Loss</h3>${lineChart(d.training.loss, 'epoch')}</div><div><h3>Test accuracy (soft vs frozen)</h3>${lineChart(d.training.accuracy, 'epoch', zoomRange(d.training.accuracy.flatMap((x) => x.values), 0, 1))}</div></div></section>`);
   }
   if (d.ops || d.layers) {
     const ops = d.ops ? `<div><h3>Gates per op</h3>${barChart(d.ops.names, d.ops.series, '')}</div>` : '';

@@ -20,8 +20,11 @@ import { findDevice, findPackage } from './devices.js';
 import { icepack, nextpnrPackageVersion, placeAndRoute, type NextpnrReport } from './nextpnr.js';
 import { clocksPerBit, coreOnlyPins, readAsset, serialShell, serialShellPins, serialTiming, uartTop, type CoreInterface, type ShellTiming } from './shell.js';
 import { groupCells, minLogicCells, synthIce40, yosysPackageVersion } from './yosys.js';
+import { checkStreamCount, DEFAULT_STREAM_COUNT, expectedStream, streamShell, streamShellPins, type StreamExpectation } from './stream.js';
+import { parseNetlist } from '../netlist/netlist.js';
+import { REGION_INSTANCES } from '../emit/regions.js';
 
-export type ShellKind = 'serial' | 'none';
+export type ShellKind = 'serial' | 'stream' | 'none';
 
 export interface SynthOptions {
   /** Which build in DIR (when it holds several). */
@@ -35,11 +38,15 @@ export interface SynthOptions {
   shellWidth?: number;
   /** Serial shell: also output the registered class scores. */
   scores?: boolean;
+  /** Stream shell: vectors to run (default 2^20). */
+  streamCount?: number;
   /** Target clock in MHz (default: the board clock, else 50). */
   freq?: number;
   seed?: number;
   /** nextpnr's router (default router1; router2 routes several times faster at a somewhat lower Fmax). */
   router?: 'router1' | 'router2';
+  /** Flatten the core before synthesis: no per-region breakdown, and Yosys/ABC may merge logic across regions (a few % fewer cells). */
+  flatten?: boolean;
   maxLcs?: number;
   minFmax?: number;
   /** One line per step ("yosys: …"), for progress on stderr. */
@@ -75,6 +82,8 @@ export interface SynthReport {
   optimized: boolean;
   /** The synthesized top: the shell, the board top, or the bare core. */
   shell: { kind: ShellKind | 'uart'; width: number | null; scores: boolean; verilog: string | null };
+  /** Stream shell: the run and the signature the hardware must end with (from the reference evaluator). */
+  stream: StreamExpectation | null;
   board: string | null;
   device: { name: string; part: string; package: string; logicCells: number; userIo: number };
   resources: { logicCells: Used; lut4: Used; dff: Used; carry: Used; io: Used; bram: Used };
@@ -97,8 +106,35 @@ export interface SynthReport {
   steps: { step: string; ms: number }[];
   totalMs: number;
   budgets: { maxLcs: number | null; minFmaxMHz: number | null; failures: string[] };
+  /**
+   * Logic cells by region, measured on the placed design: the core's regions are kept apart
+   * through synthesis (one module each) and every placed logic cell is counted under the
+   * region its name comes from; `shell` is everything outside the core's regions (shell,
+   * board top, constants). null for builds without regions (pipelined cores).
+   */
+  regions: RegionCells | null;
   /** nextpnr's own report, minus the (long) critical paths. */
   nextpnr: Pick<NextpnrReport, 'utilization' | 'fmax'>;
+}
+
+export interface RegionCells {
+  logicCells: { network: number; popcount: number; argmax: number; shell: number };
+  /** Yosys's cells of each region module (LUT4, CARRY, DFF), as synthesized. */
+  yosys: Record<'network' | 'popcount' | 'argmax', { lut4: number; carry: number; dff: number }>;
+  /** The core's arithmetic form ('chain' or 'gates'). */
+  arith: string;
+}
+
+/** Counts placed logic cells by the region instance in their hierarchical names. */
+export function regionCells(names: string[], moduleCells: Record<string, Record<string, number>>, top: string, arith: string): RegionCells {
+  const lc = { network: 0, popcount: 0, argmax: 0, shell: 0 };
+  for (const n of names) {
+    const parts = n.split('.');
+    const r = (Object.keys(REGION_INSTANCES) as (keyof typeof REGION_INSTANCES)[]).find((k) => parts.includes(REGION_INSTANCES[k]));
+    lc[(r as keyof typeof lc | undefined) ?? 'shell']++;
+  }
+  const y = (k: string) => { const g = groupCells(moduleCells[`${top}_${k}`] ?? {}); return { lut4: g.lut4, carry: g.carry, dff: g.dff }; };
+  return { logicCells: lc, yosys: { network: y('network'), popcount: y('popcount'), argmax: y('argmax') }, arith };
 }
 
 const DEFAULT_FREQ_MHZ = 50;
@@ -113,6 +149,7 @@ interface Plan {
   pcf?: string;
   timing: ShellTiming;
   shell: SynthReport['shell'];
+  stream?: StreamExpectation;
 }
 
 /** Decides what to synthesize: the sources, the top module, the pins it needs. */
@@ -129,6 +166,24 @@ function plan(m: BuildManifest, coreVerilog: string, o: SynthOptions, board: Boa
       pcf: readAsset(board.pcf),
       timing: uartTiming(core, board),
       shell: { kind: 'uart', width: 8, scores: false, verilog: `${t.name}.v` },
+    };
+  }
+  if (o.shell === 'stream') {
+    const count = o.streamCount ?? DEFAULT_STREAM_COUNT;
+    const st = streamShell(core, { count, seed: o.seed ?? 1 });
+    const file = `${st.name}.v`;
+    const net = parseNetlist(readFileOrFail(m.model, 'model netlist').toString('utf8'), m.model);
+    const stream = expectedStream(net, core, { count, seed: o.seed ?? 1 });
+    const expectFile = `${st.name}.json`;
+    const expectText = JSON.stringify({ format: 'lgnc-stream', version: 1, top: st.name, core: m.top, ...stream }, null, 2) + '\n';
+    return {
+      topModule: st.name,
+      sources: { ...coreFile, [file]: st.verilog },
+      generated: { [file]: st.verilog, [expectFile]: expectText },
+      pins: streamShellPins(),
+      timing: { beats: 1, coreLatency: core.latency, latencyCycles: core.pipelined ? core.latency + 1 : 0, initiationInterval: 1 },
+      shell: { kind: 'stream', width: null, scores: true, verilog: file },
+      stream,
     };
   }
   if ((o.shell ?? 'serial') === 'none') {
@@ -172,7 +227,13 @@ function checkOptions(o: SynthOptions): void {
   positive(o.minFmax, '--min-fmax', false);
   positive(o.shellWidth, '--shell-width', true);
   if (o.seed !== undefined && !(Number.isInteger(o.seed) && o.seed >= 0 && o.seed <= LIMITS.seed)) throw new UserError(`--seed ${o.seed}: must be a whole number from 0 to ${LIMITS.seed} (nextpnr's seed is a C int)`);
-  if (o.shell !== undefined && o.shell !== 'serial' && o.shell !== 'none') throw new UserError(`--shell ${o.shell}: must be serial or none`);
+  if (o.shell !== undefined && o.shell !== 'serial' && o.shell !== 'stream' && o.shell !== 'none') throw new UserError(`--shell ${o.shell}: must be serial, stream or none`);
+  if (o.streamCount !== undefined) {
+    if (o.shell !== 'stream') throw new UserError('--stream-count is for --shell stream');
+    checkStreamCount(o.streamCount);
+  }
+  // Beyond what any iCE40 can clock: a typo (e.g. Hz for MHz), not a target.
+  if (o.freq !== undefined && o.freq > 1000) throw new UserError(`--freq ${o.freq}: in MHz; iCE40 designs run below ~500 MHz (e.g. --freq 100)`);
 }
 
 export async function synthesize(dir: string, o: SynthOptions = {}): Promise<SynthReport> {
@@ -201,7 +262,8 @@ export async function synthesize(dir: string, o: SynthOptions = {}): Promise<Syn
 
   const steps: SynthReport['steps'] = [];
   progress(`yosys: synth_ice40 -top ${p.topModule} (${m.stats.gates.toLocaleString('en-US')} gates)…`);
-  const ys = await synthIce40(p.sources, p.topModule);
+  const keep = m.regions && !o.flatten ? Object.keys(REGION_INSTANCES).map((r) => `${m.top}_${r}`) : [];
+  const ys = await synthIce40(p.sources, p.topModule, keep);
   steps.push({ step: 'yosys', ms: Math.round(ys.ms) });
   const cells = groupCells(ys.cells);
   const need = minLogicCells(cells);
@@ -217,7 +279,7 @@ export async function synthesize(dir: string, o: SynthOptions = {}): Promise<Syn
   try {
     const tp = performance.now();
     const onPhase = (phase: string) => progress(`nextpnr-ice40: ${phase} (${((performance.now() - tp) / 1000).toFixed(0)} s)`);
-    pnr = await placeAndRoute(ys.json, { device: device.name, package: pkg.name, freq, seed, router: o.router, pcf: p.pcf, capacity, onPhase });
+    pnr = await placeAndRoute(ys.json, { device: device.name, package: pkg.name, freq, seed, router: o.router, pcf: p.pcf, capacity, onPhase, cellNames: keep.length > 0 });
   } catch (err) {
     if (err instanceof UserError) writeFileAtomic(join(dir, 'synth.log'), ys.log + '\n' + String((err as Error).message));
     throw err;
@@ -249,6 +311,7 @@ export async function synthesize(dir: string, o: SynthOptions = {}): Promise<Syn
     model: m.model,
     optimized: m.optimized,
     shell: p.shell,
+    stream: p.stream ?? null,
     board: board?.name ?? null,
     device: { name: device.name, part: device.part, package: pkg.name, logicCells: device.logicCells, userIo: pkg.userIo },
     resources: {
@@ -275,6 +338,7 @@ export async function synthesize(dir: string, o: SynthOptions = {}): Promise<Syn
         : achieved === null ? null : Math.round((achieved * 1e6) / p.timing.initiationInterval),
       definition: board
         ? `board clock / initiation interval: one UART exchange, ceil(inputs / 8) + 1 frames of 10 bits at ${board.baud} baud`
+        : p.shell.kind === 'stream' ? 'Fmax / initiation interval: the stream shell makes one vector per clock on chip'
         : 'Fmax / initiation interval; the serial shell takes one vector every ceil(inputs / width) cycles, beats back to back',
     },
     bitstream: { file: binFile, bytes: packed.bin.length, sha256: createHash('sha256').update(packed.bin).digest('hex') },
@@ -284,6 +348,7 @@ export async function synthesize(dir: string, o: SynthOptions = {}): Promise<Syn
     steps,
     totalMs: Math.round(performance.now() - t0),
     budgets: { maxLcs: o.maxLcs ?? null, minFmaxMHz: o.minFmax ?? null, failures: [] },
+    regions: pnr.logicCells ? regionCells(pnr.logicCells, ys.moduleCells, m.top, m.arith ?? 'gates') : null,
     nextpnr: { utilization: pnr.report.utilization, fmax: pnr.report.fmax },
   };
   report.budgets.failures = budgetFailures(report, o, board);

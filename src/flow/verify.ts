@@ -7,11 +7,13 @@
 // ones, or the caller's (a vector file, an encoded dataset split).
 // Optional extra checks: the Yosys-synthesized netlist simulated the same way (postsynth.ts)
 // and a formal equivalence proof of the optimized against the unoptimized design (formal.ts).
+// On a stream build (lgnc synth --shell stream) the shell's self-test run is simulated too:
+// its signature and cycle count must be what the reference evaluator gives (stream.ts).
 
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { compileToDir, coreInterface, readBuildManifest, type BuildManifest, type CoreInterface } from '../emit/build.js';
 import { netlistInference } from '../emit/wasm-runtime.js';
 import { evaluateNetlist, getBit, type BitSlices, type Evaluation } from '../netlist/evaluate.js';
@@ -22,6 +24,7 @@ import { UserError } from '../util/errors.js';
 import { makeTempFolder, readFileOrFail } from '../util/files.js';
 import { formalCheck, type FormalReport } from './formal.js';
 import { synthesizeForSimulation, type PostSynthTarget } from './postsynth.js';
+import { expectedStream, simulateStream, streamShellName, type StreamCheck, type StreamFile } from './stream.js';
 import { buildSimulator, runSimulator, type SimOpt, type SimOutput } from './verilator.js';
 
 /** Networks with at most this many inputs are checked on every input vector by default. */
@@ -99,6 +102,8 @@ export interface VerifyReport {
   vectors: { count: number; source: string; seed: number | null };
   checks: SimCheck[];
   formal?: FormalReport;
+  /** A stream build (lgnc synth --shell stream): the shell's signature run, simulated. */
+  stream?: StreamCheck[];
   seconds: number;
 }
 
@@ -266,6 +271,7 @@ export async function verifyBuild(o: VerifyOptions): Promise<VerifyReport> {
     const synth = await synthesizeForSimulation(verilog, manifest.top, target);
     checks.push(simulateAndCompare(`post-synth ${target}`, synth.sources, shape, x, want, o));
   }
+  const stream = await verifyStreamBuild(o.build, manifest, net, shape, !!o.postSynth, o.log);
   let formal: FormalReport | undefined;
   if (o.formal) {
     // Prove the build's own Verilog when it is the combinational, optimized design.
@@ -273,7 +279,8 @@ export async function verifyBuild(o: VerifyOptions): Promise<VerifyReport> {
     formal = await formalCheck(path, net, { maxGates: o.formalMaxGates, optimized: own, log: o.log });
   }
 
-  const ok = checks.every((c) => c.mismatches === 0 && c.validErrors === 0) && (formal === undefined || formal.status !== 'failed');
+  const ok = checks.every((c) => c.mismatches === 0 && c.validErrors === 0) && (formal === undefined || formal.status !== 'failed')
+    && (stream === undefined || stream.every((c) => c.ok));
   return {
     ok,
     top: manifest.top,
@@ -285,8 +292,36 @@ export async function verifyBuild(o: VerifyOptions): Promise<VerifyReport> {
     vectors: { count: x.count, source, seed },
     checks,
     formal,
+    ...(stream ? { stream } : {}),
     seconds: (performance.now() - t0) / 1000,
   };
+}
+
+/**
+ * On a stream build (DIR/<top>_stream.v and .json from `lgnc synth --shell stream`): the
+ * expectation is recomputed from the model (the file's is not trusted), then the shell runs
+ * under Verilator from power-up to done — and, with post-synthesis, its synth_ice40 netlist.
+ */
+async function verifyStreamBuild(dir: string, m: BuildManifest, net: AnyNetlist, shape: CoreInterface, postSynth: boolean, log?: (line: string) => void): Promise<StreamCheck[] | undefined> {
+  const name = streamShellName(shape);
+  const file = join(dir, `${name}.json`), shell = join(dir, `${name}.v`);
+  if (!existsSync(file) || !existsSync(shell)) return undefined;
+  const recorded = JSON.parse(readFileSync(file, 'utf8')) as StreamFile;
+  const expected = expectedStream(net, shape, { count: recorded.count, seed: recorded.seed });
+  if (expected.signature !== recorded.signature || expected.cycles !== recorded.cycles) {
+    throw new UserError(`${file}: records signature ${recorded.signature} / ${recorded.cycles} cycles, but the model gives ${expected.signature} / ${expected.cycles}: the stream build is stale; rerun lgnc synth ${dir} --shell stream`);
+  }
+  const core = join(dir, m.verilog);
+  const checks = [simulateStream('verilog', [core, shell], name, expected, log)];
+  if (postSynth) {
+    log?.(`yosys: synthesizing ${name} (ice40) for post-synthesis simulation`);
+    const both = join(mkdtempSync(join(tmpdir(), 'lgnc-stream-synth-')), `${name}.all.v`);
+    writeFileSync(both, readFileSync(core, 'utf8') + '\n' + readFileSync(shell, 'utf8'));
+    const synth = await synthesizeForSimulation(both, name, 'ice40');
+    rmSync(dirname(both), { recursive: true, force: true });
+    checks.push(simulateStream('post-synth ice40', synth.sources, name, expected, log));
+  }
+  return checks;
 }
 
 /**

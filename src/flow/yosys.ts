@@ -11,6 +11,8 @@ export interface YosysResult {
   json: string;
   /** Cell counts of the top module after mapping (SB_LUT4, SB_DFF*, SB_CARRY, …). */
   cells: Record<string, number>;
+  /** Cell counts of each kept module (synthesized on its own), by module name. */
+  moduleCells: Record<string, Record<string, number>>;
   /** The Yosys version line ("Yosys 0.55 (git sha1 …)"). */
   version: string;
   log: string;
@@ -52,10 +54,16 @@ export function logCollector(): { write: (b: Uint8Array | null) => void; text: (
  * Synthesizes `top` from `sources` (file name → Verilog text) for iCE40.
  * `flatten` keeps the default synth_ice40 flattening, so the stat counts are the whole design.
  */
-export async function synthIce40(sources: Record<string, string>, top: string): Promise<YosysResult> {
+export async function synthIce40(sources: Record<string, string>, top: string, keep: string[] = []): Promise<YosysResult> {
   const { runYosys } = await loadYosys();
   const reads = Object.keys(sources).map((f) => `read_verilog -defer ${f}`).join('; ');
-  const script = `${reads}; synth_ice40 -top ${top} -json design.json; tee -q -o stat.json stat -json`;
+  // Kept modules (the core's regions) are synthesized and mapped each on its own, counted,
+  // then flattened into the top, so nextpnr sees one flat netlist with hierarchical names.
+  const script = keep.length === 0
+    ? `${reads}; synth_ice40 -top ${top} -json design.json; tee -q -o stat.json stat -json`
+    : `${reads}; hierarchy -top ${top}; setattr -mod -set keep_hierarchy 1 ${keep.join(' ')}; synth_ice40 -top ${top}; `
+      + `tee -q -o modules.json stat -json; setattr -mod -unset keep_hierarchy ${keep.join(' ')}; flatten; opt_clean; `
+      + `write_json design.json; tee -q -o stat.json stat -json`;
   const log = logCollector();
   const t0 = performance.now();
   let out: Tree;
@@ -68,9 +76,19 @@ export async function synthIce40(sources: Record<string, string>, top: string): 
   const text = log.text();
   const stat = JSON.parse(String(out['stat.json'])) as { creator: string; modules: Record<string, { num_cells_by_type?: Record<string, number> }> };
   const mod = stat.modules[`\\${top}`] ?? Object.values(stat.modules)[0];
+  const moduleCells: Record<string, Record<string, number>> = {};
+  if (keep.length) {
+    const ms = JSON.parse(String(out['modules.json'])) as typeof stat;
+    for (const k of keep) {
+      // A kept module appears under its own name (or `$paramod…` when it had parameters).
+      const entry = ms.modules[`\\${k}`];
+      if (entry) moduleCells[k] = { ...(entry.num_cells_by_type ?? {}) };
+    }
+  }
   return {
     json: String(out['design.json']),
     cells: { ...(mod?.num_cells_by_type ?? {}) },
+    moduleCells,
     version: stat.creator,
     log: text,
     ms,

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { OP_NAMES } from '../../src/netlist/gates.js';
-import { renderReport, type ReportData } from '../../src/flow/report.js';
+import { renderReport, zoomRange, type ReportData } from '../../src/flow/report.js';
 
 const sample: ReportData = {
   title: 'lgnc report — mnist-s <demo>',
@@ -48,5 +48,17 @@ describe('HTML report', () => {
     expect(bytes.subarray(1, 4).toString()).toBe('PNG');
     // A blank page compresses to a few KB; charts and text make it far larger.
     expect(bytes.length).toBeGreaterThan(30_000);
+  });
+});
+
+describe('report accuracy axis', () => {
+  it('zooms the y axis to the data, within [0, 1]', () => {
+    const [a, b] = zoomRange([0.9452, 0.9542, 0.9226, 0.9433], 0, 1);
+    expect(a).toBeGreaterThan(0.85);
+    expect(a).toBeLessThanOrEqual(0.9226);
+    expect(b).toBeGreaterThanOrEqual(0.9542);
+    expect(b).toBeLessThan(1.0000001);
+    expect(zoomRange([], 0, 1)).toEqual([0, 1]);
+    expect(zoomRange([0.02, 0.99], 0, 1)).toEqual([0, 1]);
   });
 });

@@ -31,6 +31,8 @@ export interface PassRun extends PassStats {
 
 export interface OptimizeResult {
   ir: Ir;
+  /** The network after the network phase, before lowering (Group-Sum outputs, no scores). */
+  network: Ir;
   runs: PassRun[];
   rounds: { network: number; design: number };
   fullAdders: number;
@@ -61,6 +63,7 @@ export function optimize(ir: Ir, opts: { optimize?: boolean } = {}): OptimizeRes
   const doOpt = opts.optimize !== false;
   let networkRounds = 0, designRounds = 0;
   if (doOpt) ({ ir, rounds: networkRounds } = toFixedPoint(ir, 'network', runs));
+  const network = ir;
   const pc = popcount.run(ir);
   runs.push({ ...pc.stats, phase: 'lower', round: 1 });
   const am = argmax.run(pc.ir);
@@ -68,5 +71,5 @@ export function optimize(ir: Ir, opts: { optimize?: boolean } = {}): OptimizeRes
   ir = am.ir;
   if (doOpt) ({ ir, rounds: designRounds } = toFixedPoint(ir, 'design', runs));
   const pcs = pc.stats as PopcountStats;
-  return { ir, runs, rounds: { network: networkRounds, design: designRounds }, fullAdders: pcs.fullAdders, halfAdders: pcs.halfAdders };
+  return { ir, network, runs, rounds: { network: networkRounds, design: designRounds }, fullAdders: pcs.fullAdders, halfAdders: pcs.halfAdders };
 }

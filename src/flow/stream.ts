@@ -1,0 +1,212 @@
+// The streaming self-test shell (templates/shell_stream.v) and its software twin.
+// streamShell writes the Verilog: a rule-30 cellular automaton makes one input vector per
+// clock, the core (combinational or pipelined) computes, and a MISR folds every result into a
+// signature. expectedStream computes what that hardware must end with — the same automaton,
+// the reference evaluator on every vector, the same MISR — so a Verilator run, a
+// post-synthesis run or a real board can be checked bit for bit.
+// Guarantees: the same core, count and seed give the same Verilog and the same expectation.
+
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { CoreInterface } from '../emit/build.js';
+import { allocSlices, evaluateNetlist } from '../netlist/evaluate.js';
+import type { AnyNetlist } from '../netlist/netlist.js';
+import { mulberry32 } from '../netlist/vectors.js';
+import { UserError } from '../util/errors.js';
+import { bitsFor, fillTemplate, readAsset } from './shell.js';
+import { requireVerilator } from './verilator.js';
+
+export const DEFAULT_STREAM_COUNT = 2 ** 20;
+export const MAX_STREAM_COUNT = 2 ** 31;
+export const MISR_WIDTH = 64;
+/** x^64 + x^63 + x^61 + x^60 + 1: the MISR's feedback taps (bits 63, 61, 60, 0). */
+export const MISR_POLY = (1n << 63n) | (1n << 61n) | (1n << 60n) | 1n;
+
+export interface StreamOptions {
+  /** Vectors to run (default 2^20). */
+  count: number;
+  /** Seed of the source's initial state. */
+  seed: number;
+}
+
+export interface StreamPlan {
+  cells: number;
+  /** Initial automaton state, cell i = bit i. */
+  seedBits: Uint8Array;
+  /** The input bits the core reads, in cell order (cell i drives input read[i]). */
+  read: number[];
+  count: number;
+  resultBits: number;
+}
+
+export function checkStreamCount(count: number): void {
+  if (!Number.isInteger(count) || count < 1 || count > MAX_STREAM_COUNT) {
+    throw new UserError(`--stream-count ${count}: must be a whole number of vectors, 1..${MAX_STREAM_COUNT} (2^31; the cycle counter has 32 bits)`);
+  }
+}
+
+export function streamPlan(core: CoreInterface, o: StreamOptions): StreamPlan {
+  checkStreamCount(o.count);
+  const unread = new Set(core.unreadInputs ?? []);
+  const read: number[] = [];
+  for (let i = 0; i < core.inputs; i++) if (!unread.has(i)) read.push(i);
+  const cells = Math.max(8, read.length);
+  const rand = mulberry32(o.seed * 2654435761 + 12345);
+  const seedBits = new Uint8Array(cells);
+  for (let i = 0; i < cells; i++) seedBits[i] = rand() < 0.5 ? 1 : 0;
+  seedBits[0] = 1; // never the all-zero state (a fixed point of the automaton)
+  return { cells, seedBits, read, count: o.count, resultBits: core.classes * core.scoreWidth + core.classWidth };
+}
+
+const hex = (bits: Uint8Array | number[], n: number): string => {
+  let s = '';
+  for (let d = Math.ceil(n / 4) - 1; d >= 0; d--) {
+    let v = 0;
+    for (let b = 3; b >= 0; b--) v = (v << 1) | (bits[d * 4 + b] ?? 0);
+    s += v.toString(16);
+  }
+  return s;
+};
+
+export function streamShellName(core: CoreInterface): string {
+  return `${core.top}_stream`;
+}
+
+/** Pins of the stream shell: clk, start, done, the signature and the cycle count. */
+export function streamShellPins(): number {
+  return 3 + MISR_WIDTH + 32;
+}
+
+export function streamShell(core: CoreInterface, o: StreamOptions): { name: string; verilog: string; plan: StreamPlan } {
+  const plan = streamPlan(core, o);
+  const name = streamShellName(core);
+  const xBits: string[] = new Array<string>(core.inputs).fill("1'b0");
+  plan.read.forEach((bit, i) => { xBits[bit] = `cells[${i}]`; });
+  const fold: string[] = [];
+  for (let i = 0; i < MISR_WIDTH; i++) {
+    const terms: string[] = [];
+    for (let k = i; k < plan.resultBits; k += MISR_WIDTH) terms.push(`r[${k}]`);
+    fold.push(terms.length ? terms.join(' ^ ') : "1'b0");
+  }
+  const ports = core.pipelined
+    ? `.clk(clk), .in_valid(in_valid), .x(x), .out_valid(core_valid), .scores(core_scores), .class_id(core_class)`
+    : `.x(x), .scores(core_scores), .class_id(core_class)`;
+  const instance = `  ${core.top} core (${ports});\n` + (core.pipelined ? '' : '  assign core_valid = in_valid;  // combinational core: the result is ready with the vector\n');
+  const polyBits = Array.from({ length: MISR_WIDTH }, (_, i) => Number((MISR_POLY >> BigInt(i)) & 1n));
+  const verilog = fillTemplate(readAsset('templates/shell_stream.v'), {
+    SHELL: name,
+    CORE: core.top,
+    CELLS: plan.cells,
+    CELLS_TOP: plan.cells - 1,
+    SEED_HEX: hex(plan.seedBits, plan.cells),
+    MISR_WIDTH,
+    MISR_TOP: MISR_WIDTH - 1,
+    TAPS: '64, 63, 61, 60',
+    POLY_HEX: hex(polyBits, MISR_WIDTH),
+    RESULT_BITS: plan.resultBits,
+    COUNT: plan.count,
+    COUNT_BITS: bitsFor(plan.count),
+    INPUTS: core.inputs,
+    X_BITS: `{${xBits.slice().reverse().join(', ')}}`,
+    SCORES_WIDTH: core.classes * core.scoreWidth,
+    CLASS_WIDTH: core.classWidth,
+    CORE_INSTANCE: instance,
+    FOLD: `{${fold.slice().reverse().join(', ')}}`,
+  }, 'templates/shell_stream.v');
+  return { name, verilog, plan };
+}
+
+export interface StreamExpectation {
+  count: number;
+  seed: number;
+  /** The MISR after the last result, as 16 hex digits (bit 63 first). */
+  signature: string;
+  /** Rising edges from the first vector to `done`. */
+  cycles: number;
+}
+
+/** Edges from the first vector to done: count, plus latency + 1 for a pipelined core. */
+export function streamCycles(core: CoreInterface, count: number): number {
+  return count + (core.pipelined ? core.latency + 1 : 0);
+}
+
+/** What the stream shell must end with: the automaton's vectors through the reference evaluator, folded by the MISR. */
+export function expectedStream(net: AnyNetlist, core: CoreInterface, o: StreamOptions): StreamExpectation {
+  const plan = streamPlan(core, o);
+  const C = plan.cells, K = core.classes, W = core.scoreWidth, CW = core.classWidth;
+  let cells = plan.seedBits.slice();
+  let next = new Uint8Array(C);
+  let misr = 0n;
+  const mask = (1n << BigInt(MISR_WIDTH)) - 1n;
+  const CHUNK = 1 << 14;
+  for (let start = 0; start < plan.count; start += CHUNK) {
+    const n = Math.min(CHUNK, plan.count - start);
+    const x = allocSlices(core.inputs, n);
+    for (let t = 0; t < n; t++) {
+      const w = t >>> 5, m = 1 << (t & 31);
+      for (let i = 0; i < plan.read.length; i++) if (cells[i]) x.data[plan.read[i] * x.words + w] |= m;
+      for (let i = 0; i < C; i++) next[i] = cells[(i + C - 1) % C] ^ (cells[i] | cells[(i + 1) % C]);
+      [cells, next] = [next, cells];
+    }
+    const ev = evaluateNetlist(net, x);
+    for (let t = 0; t < n; t++) {
+      // r = {scores, class_id}: class_id in bits 0..CW-1, class c's score at CW + c*W.
+      let r = BigInt(ev.predictions[t]);
+      for (let c = 0; c < K; c++) r |= BigInt(ev.scores[t * K + c]) << BigInt(CW + c * W);
+      let folded = 0n;
+      for (let k = 0; k < plan.resultBits; k += MISR_WIDTH) folded ^= (r >> BigInt(k)) & mask;
+      const top = (misr >> BigInt(MISR_WIDTH - 1)) & 1n;
+      misr = (((misr << 1n) & mask) ^ (top ? MISR_POLY : 0n) ^ folded) & mask;
+    }
+  }
+  return { count: plan.count, seed: o.seed, signature: misr.toString(16).padStart(MISR_WIDTH / 4, '0'), cycles: streamCycles(core, plan.count) };
+}
+
+/** The stream expectation file synth writes next to the shell (`<core>_stream.json`). */
+export interface StreamFile extends StreamExpectation {
+  format: 'lgnc-stream';
+  version: 1;
+  top: string;
+  core: string;
+}
+
+export interface StreamCheck {
+  design: string;
+  expected: StreamExpectation;
+  signature: string;
+  cycles: number;
+  done: boolean;
+  ok: boolean;
+  simSeconds: number;
+  buildSeconds: number;
+}
+
+/**
+ * Runs the stream shell (Verilog `sources`, top `top`) under Verilator from power-up until
+ * done and compares its signature and cycle count with `expected`.
+ */
+export function simulateStream(design: string, sources: string[], top: string, expected: StreamExpectation, log?: (line: string) => void): StreamCheck {
+  requireVerilator();
+  const dir = mkdtempSync(join(tmpdir(), 'lgnc-stream-'));
+  try {
+    const tb = join(dir, 'stream_tb.cpp');
+    writeFileSync(tb, readAsset('templates/stream_tb.cpp'));
+    log?.(`verilator: building the stream simulator of ${top} (${design})`);
+    const t0 = performance.now();
+    const build = spawnSync('verilator', ['--cc', '--exe', '--build', '-fno-dfg', '-O1', '-Wno-fatal', '-Wno-lint', '-Wno-style', '-Wno-TIMESCALEMOD', '-Wno-MULTIDRIVEN',
+      '-j', '2', '--prefix', 'Vstream', '--top-module', top, '-Mdir', join(dir, 'obj'), '-o', join(dir, 'tb'), tb, ...sources], { encoding: 'utf8', maxBuffer: 256 << 20 });
+    if (build.status !== 0) throw new UserError(`verilator could not build the stream shell ${top}:\n${(build.stderr ?? '').split('\n').slice(-15).join('\n')}`);
+    const buildSeconds = (performance.now() - t0) / 1000;
+    const t1 = performance.now();
+    const run = spawnSync(join(dir, 'tb'), [String(expected.cycles + 64)], { encoding: 'utf8' });
+    if (run.status !== 0) throw new UserError(`the stream simulation of ${top} failed: ${run.stderr}`);
+    const [signature, cycles, , done] = run.stdout.trim().split(/\s+/);
+    const check = { design, expected, signature, cycles: Number(cycles), done: done === '1', ok: false, simSeconds: (performance.now() - t1) / 1000, buildSeconds };
+    check.ok = check.done && check.signature === expected.signature && check.cycles === expected.cycles;
+    return check;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

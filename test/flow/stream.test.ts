@@ -1,0 +1,56 @@
+// The stream shell under Verilator: an on-chip rule-30 source feeds a combinational and a
+// pipelined core one vector per clock, a MISR folds every result; the signature and cycle
+// count must be what lgnc computes from the reference evaluator, and a model that differs in
+// one gate must give another signature (the check can fail).
+
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { compileToDir, coreInterface } from '../../src/emit/build.js';
+import { expectedStream, streamCycles, streamShell } from '../../src/flow/stream.js';
+import { verifyBuild } from '../../src/flow/verify.js';
+import { saveNetlist } from '../../src/netlist/netlist.js';
+import { randomNetlist } from '../../src/netlist/random.js';
+
+const hasVerilator = spawnSync('verilator', ['--version']).status === 0;
+const work = mkdtempSync(join(tmpdir(), 'lgnc-stream-test-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe('stream shell', () => {
+  const net = randomNetlist({ inputs: 50, widths: [60, 40], classes: 4, seed: 8, name: 'stream_net' });
+  const model = join(work, 'net.json');
+  saveNetlist(model, net);
+
+  it('the expectation depends on every result: one changed gate, or another seed, changes the signature', () => {
+    const m = compileToDir(model, join(work, 'plain'));
+    const core = coreInterface(m);
+    const a = expectedStream(net, core, { count: 3000, seed: 1 });
+    expect(a.signature).toMatch(/^[0-9a-f]{16}$/);
+    expect(a.cycles).toBe(3000);
+    expect(expectedStream(net, core, { count: 3000, seed: 2 }).signature).not.toBe(a.signature);
+    const last = net.layers[net.layers.length - 1];
+    const changed = { ...net, layers: [...net.layers.slice(0, -1), { ...last, op: last.op.map((op, i) => (i === 0 ? 15 - op : op)) }] };
+    expect(expectedStream(changed, core, { count: 3000, seed: 1 }).signature).not.toBe(a.signature);
+  });
+
+  it.skipIf(!hasVerilator).each([
+    ['a combinational core', null],
+    ['a core pipelined every 2 levels', 2],
+  ])('runs one vector per clock and ends with the expected signature and cycle count (%s)', async (_, pipeline) => {
+    const build = join(work, `build-${pipeline ?? 0}`);
+    const m = compileToDir(model, build, { pipeline });
+    const core = coreInterface(m);
+    const count = 4000;
+    const shell = streamShell(core, { count, seed: 5 });
+    const expected = expectedStream(net, core, { count, seed: 5 });
+    expect(expected.cycles).toBe(streamCycles(core, count));
+    writeFileSync(join(build, `${shell.name}.v`), shell.verilog);
+    writeFileSync(join(build, `${shell.name}.json`), JSON.stringify({ format: 'lgnc-stream', version: 1, top: shell.name, core: m.top, ...expected }));
+    const r = await verifyBuild({ build, count: 64 });
+    expect(r.stream).toHaveLength(1);
+    expect(r.stream![0]).toMatchObject({ signature: expected.signature, cycles: expected.cycles, done: true, ok: true });
+    expect(r.ok).toBe(true);
+  }, 300_000);
+});
