@@ -5,6 +5,7 @@
 // Layout: "LGNCKPT1\n", uint32 LE header length, JSON header, padding to 4, then a, b
 // (int32), logits, m, v (float32). Written atomically after every epoch.
 
+import { LIMITS } from '../netlist/limits.js';
 import { UserError } from '../util/errors.js';
 import { readFileOrFail, writeFileAtomic } from '../util/files.js';
 import type { ThresholdEncoding } from '../netlist/netlist.js';
@@ -69,10 +70,27 @@ export function readCheckpointHeader(path: string): { header: CheckpointHeader; 
     const n = buf.readUInt32LE(MAGIC.length);
     header = JSON.parse(buf.toString('utf8', MAGIC.length + 4, MAGIC.length + 4 + n));
     const head = MAGIC.length + 4 + n;
+    if (head > buf.length) throw new Error(`its length ${n} runs past the file's end`);
+    const why = headerFault(header);
+    if (why) throw new Error(why);
     return { header, body: buf, offset: head + ((4 - (head % 4)) % 4) };
   } catch (err) {
     throw bad(`header: ${(err as Error).message}`);
   }
+}
+
+const count = (x: unknown) => typeof x === 'number' && Number.isInteger(x) && x >= 0;
+
+/** What is wrong with a parsed header's own fields (its config is checked as the flags are). */
+function headerFault(h: CheckpointHeader): string | null {
+  if (typeof h !== 'object' || h === null || h.format !== 'lgnc-checkpoint' || h.version !== 1) return 'not format lgnc-checkpoint version 1';
+  if (typeof h.config !== 'object' || h.config === null) return 'no config';
+  if (typeof h.encoding !== 'object' || h.encoding === null) return 'no encoding';
+  if (!count(h.epochsDone) || h.epochsDone > LIMITS.epochs) return `epochsDone ${JSON.stringify(h.epochsDone)} is not a count of epochs`;
+  if (!count(h.step)) return `step ${JSON.stringify(h.step)} is not a count of steps`;
+  if (typeof h.trainSeconds !== 'number' || !(h.trainSeconds >= 0)) return `trainSeconds ${JSON.stringify(h.trainSeconds)} is not a duration`;
+  if (!Array.isArray(h.history) || h.history.length > h.epochsDone) return 'history is not a list of the finished epochs';
+  return null;
 }
 
 /** Copies the checkpoint's arrays into the state (whose shape must match the header). */

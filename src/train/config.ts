@@ -3,6 +3,7 @@
 
 import { availableParallelism } from 'node:os';
 import type { CsvOptions } from '../data/csv.js';
+import { LIMITS, overLimit } from '../netlist/limits.js';
 import { UserError } from '../util/errors.js';
 import { topkOf, type Connect } from './connect.js';
 import type { Rho } from './iwp.js';
@@ -222,11 +223,7 @@ export function resolveConfig(options: TrainOptions, classes: number, datasetEnc
     check(isInt(layers, 1), '--layers', layers, 'must be a whole number >= 1.');
     widths = new Array(layers).fill(o.width ?? DEFAULT_UNIFORM_WIDTH);
   }
-  widths.forEach((w) => check(isInt(w, 1), '--width', w, 'every width must be a whole number of gates >= 1.'));
   const last = widths[widths.length - 1];
-  if (last % classes !== 0) {
-    throw new UserError(`--width: the last layer has ${last} gates, not divisible by the ${classes} classes of ${o.dataset}: Group-Sum needs an equal block per class (e.g. ${Math.max(classes, Math.round(last / classes) * classes)}).`);
-  }
   const c: TrainConfig = {
     dataset: o.dataset,
     limit: o.limit ?? null,
@@ -252,9 +249,27 @@ export function resolveConfig(options: TrainOptions, classes: number, datasetEnc
     seed: o.seed ?? DEFAULTS.seed,
     threads: o.threads ?? defaultThreads(),
   };
+  checkConfig(c, classes);
+  if (o.timeBudget !== undefined) check(o.timeBudget > 0, '--time-budget', o.timeBudget, 'must be a number of seconds > 0.');
+  return c;
+}
+
+/**
+ * Checks every value of a config, whether it came from the flags or from a checkpoint's
+ * header (a damaged or hostile header is refused here, before anything is allocated for it).
+ */
+export function checkConfig(c: TrainConfig, classes: number): void {
+  check(Array.isArray(c.widths) && c.widths.length >= 1 && c.widths.length <= LIMITS.layers, '--width', c.widths, `give 1..${LIMITS.layers} layer widths.`);
+  c.widths.forEach((w) => check(isInt(w, 1) && w <= LIMITS.layerWidth, '--width', w, `every width must be a whole number of gates in 1..${LIMITS.layerWidth}.`));
+  const gates = c.widths.reduce((n, w) => n + w, 0);
+  if (gates > LIMITS.gates) throw new UserError(`--width ${c.widths.join(',')}: ${gates.toLocaleString('en-US')} gates is ${overLimit('gates')}.`);
+  const last = c.widths[c.widths.length - 1];
+  if (last % classes !== 0) {
+    throw new UserError(`--width: the last layer has ${last} gates, not divisible by the ${classes} classes of ${c.dataset}: Group-Sum needs an equal block per class (e.g. ${Math.max(classes, Math.round(last / classes) * classes)}).`);
+  }
   check(typeof c.tau === 'number' && c.tau > 0 && Number.isFinite(c.tau), '--tau', c.tau, 'the Group-Sum temperature must be a number > 0 (e.g. 10).');
-  check(isInt(c.epochs, 0), '--epochs', c.epochs, 'must be a whole number >= 0.');
-  check(isInt(c.batch, 1) && c.batch <= 65536, '--batch', c.batch, 'must be a whole number in 1..65536 (e.g. 128).');
+  check(isInt(c.epochs, 0) && c.epochs <= LIMITS.epochs, '--epochs', c.epochs, `must be a whole number in 0..${LIMITS.epochs}.`);
+  check(isInt(c.batch, 1) && c.batch <= LIMITS.batch, '--batch', c.batch, `must be a whole number in 1..${LIMITS.batch} (e.g. 128).`);
   check(c.lr > 0 && Number.isFinite(c.lr), '--lr', c.lr, 'the learning rate must be a number > 0 (e.g. 0.01).');
   check(c.optimizer === 'adam' || c.optimizer === 'adamw', '--optimizer', c.optimizer, 'use adam or adamw.');
   check(c.weightDecay >= 0 && Number.isFinite(c.weightDecay), '--weight-decay', c.weightDecay, 'must be a number >= 0.');
@@ -264,7 +279,7 @@ export function resolveConfig(options: TrainOptions, classes: number, datasetEnc
   if (c.gumbel > 0 && c.param !== 'softmax16') throw new UserError(`--gumbel works with --param softmax16 (it samples over the 16 ops); drop --gumbel or use softmax16.`);
   check(c.init === 'gaussian' || c.init === 'residual', '--init', c.init, 'use gaussian or residual.');
   const K = topkOf(c.connect);
-  check(c.connect === 'random' || c.connect === 'unique' || c.connect === 'dense' || (K >= 2 && K <= 64), '--connect', c.connect, 'use random, unique, dense (learnable over all signals), or topk:K with K in 2..64 (learnable connectivity over K candidates per input).');
+  check(c.connect === 'random' || c.connect === 'unique' || c.connect === 'dense' || (K >= 2 && K <= LIMITS.topk), '--connect', c.connect, `use random, unique, dense (learnable over all signals), or topk:K with K in 2..${LIMITS.topk} (learnable connectivity over K candidates per input).`);
   check(c.connectTemp > 0 && c.connectTemp <= 1, '--connect-temp', c.connectTemp, 'the final candidate-softmax temperature must be in (0, 1] (e.g. 0.1; 1 = off).');
   check(isInt(c.shift, 0) && c.shift <= 4, '--shift', c.shift, 'must be a whole number of pixels in 0..4 (e.g. 1).');
   check(c.lrSchedule === 'constant' || c.lrSchedule === 'cosine', '--lr-schedule', c.lrSchedule, 'use constant or cosine.');
@@ -273,11 +288,9 @@ export function resolveConfig(options: TrainOptions, classes: number, datasetEnc
     const first = c.connect === 'dense' ? Infinity : K;
     c.shrink.forEach(([e, k], i) => {
       const [pe, pk] = i ? c.shrink[i - 1] : [0, first];
-      check(e > pe && k < pk && k >= 1 && k <= 64, '--shrink', o.shrink, `each E:K needs epochs ascending and K descending, K in 1..64 and below ${c.connect === 'dense' ? 'the signals' : `topk's ${K}`} (e.g. 1:16,3:4).`);
+      check(e > pe && k < pk && k >= 1 && k <= LIMITS.topk, '--shrink', c.shrink.map((p) => p.join(':')).join(','), `each E:K needs epochs ascending and K descending, K in 1..${LIMITS.topk} and below ${c.connect === 'dense' ? 'the signals' : `topk's ${K}`} (e.g. 1:16,3:4).`);
     });
   }
   check(isInt(c.seed, 0) && c.seed < 2 ** 32, '--seed', c.seed, 'must be a whole number in 0..4294967295.');
-  check(isInt(c.threads, 1) && c.threads <= 64, '--threads', c.threads, 'must be a whole number in 1..64.');
-  if (o.timeBudget !== undefined) check(o.timeBudget > 0, '--time-budget', o.timeBudget, 'must be a number of seconds > 0.');
-  return c;
+  check(isInt(c.threads, 1) && c.threads <= LIMITS.threads, '--threads', c.threads, `must be a whole number in 1..${LIMITS.threads}.`);
 }

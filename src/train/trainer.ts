@@ -14,7 +14,7 @@ import { gateCount, type Netlist, type ThresholdEncoding } from '../netlist/netl
 import { mulberry32 } from '../netlist/vectors.js';
 import { UserError } from '../util/errors.js';
 import { loadCheckpointArrays, readCheckpointHeader, writeCheckpoint, type EpochRecord } from './checkpoint.js';
-import { connectAt, resolveConfig, withPreset, type TrainConfig, type TrainOptions } from './config.js';
+import { checkConfig, connectAt, resolveConfig, withPreset, type TrainConfig, type TrainOptions } from './config.js';
 import { connectLayer, topkOf } from './connect.js';
 import { argmaxCandidate, candidateWeights, connectInvTemp } from './topk.js';
 import { keepBest } from './dense.js';
@@ -91,10 +91,21 @@ function epochOrder(order: Int32Array, seed: number, epoch: number): void {
   }
 }
 
+/** A checkpoint's config, checked as the flags are: a damaged header is refused before any allocation. */
+function checkedResumeConfig(c: TrainConfig, classes: number, path = 'checkpoint'): TrainConfig {
+  try {
+    checkConfig(c, classes);
+  } catch (err) {
+    const why = err instanceof UserError ? err.message : 'its config is malformed';
+    throw new UserError(`${path}: not a usable lgnc checkpoint (${why}). Delete it or point --checkpoint elsewhere.`);
+  }
+  return c;
+}
+
 export async function createTrainer(options: TrainOptions, configOverride?: TrainConfig): Promise<Trainer> {
   const o = withPreset(options);
   const data = loadDataset(o.dataset, { limit: o.limit, csv: o.csv });
-  const config = configOverride ?? resolveConfig(o, data.classes, data.defaultEncoding);
+  const config = configOverride ? checkedResumeConfig(configOverride, data.classes, o.checkpoint) : resolveConfig(o, data.classes, data.defaultEncoding);
   if (data.train.count === 0 || data.test.count === 0) throw new UserError(`dataset ${o.dataset}: a split is empty; need training and test samples.`);
   const encoding = fitEncoding(parseEncoding(config.encoding), data);
   const inputs = encodedBits(encoding);

@@ -1,7 +1,7 @@
 // `lgnc train` as a user runs it: help with examples, a trained netlist on disk whose
 // reported accuracy the reference evaluator confirms, JSON summary, and clear errors.
 
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -111,5 +111,36 @@ describe('lgnc train (CLI)', () => {
     const r = lgnc(['train', '--dataset', 'monk1', '--checkpoint', ck, '--resume', '-o', join(tmp, 'x.json')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/bad\.ckpt: not a usable lgnc checkpoint \(bad magic\)\. Delete it/);
+  });
+
+  it('a checkpoint header with hostile sizes is refused before anything is allocated', () => {
+    // A real checkpoint, then its header rewritten: the config's widths and the epoch count.
+    const ck = join(tmp, 'real.ckpt');
+    const ok = lgnc(['train', '--dataset', 'monk1', '--width', '40,20', '--epochs', '1', '--checkpoint', ck, '-o', join(tmp, 'ok.json')]);
+    expect(ok.code).toBe(0);
+    const buf = readFileSync(ck);
+    const n = buf.readUInt32LE(9);
+    const header = JSON.parse(buf.toString('utf8', 13, 13 + n));
+    const rewrite = (name: string, edit: (h: any) => void) => {
+      const h = structuredClone(header);
+      edit(h);
+      const json = Buffer.from(JSON.stringify(h));
+      const len = Buffer.alloc(4);
+      len.writeUInt32LE(json.length);
+      const path = join(tmp, name);
+      writeFileSync(path, Buffer.concat([buf.subarray(0, 9), len, json, Buffer.alloc(64)]));
+      return lgnc(['train', '--dataset', 'monk1', '--checkpoint', path, '--resume', '-o', join(tmp, 'x.json')]);
+    };
+    const wide = rewrite('wide.ckpt', (h) => { h.config.widths = [1e9, 20]; });
+    expect(wide.code).toBe(2);
+    expect(wide.stderr).toMatch(/wide\.ckpt: not a usable lgnc checkpoint \(--width 1000000000: every width must be a whole number of gates in 1\.\.4194304\.\)/);
+    const epochs = rewrite('epochs.ckpt', (h) => { h.epochsDone = -3; });
+    expect(epochs.code).toBe(2);
+    expect(epochs.stderr).toMatch(/epochs\.ckpt: not a usable lgnc checkpoint \(header: epochsDone -3 is not a count of epochs\)/);
+    const threads = rewrite('threads.ckpt', (h) => { h.config.threads = 1e6; });
+    expect(threads.code).toBe(2);
+    expect(threads.stderr).toMatch(/--threads 1000000: must be a whole number in 1\.\.64/);
+    for (const r of [wide, epochs, threads]) expect(r.stderr).not.toMatch(/at .*\.js:\d+/);
+    expect(existsSync(join(tmp, 'x.json'))).toBe(false);
   });
 });
