@@ -11,7 +11,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
-import type { BitSlices, Evaluation } from '../netlist/evaluate.js';
+import { evaluateNetlist, type BitSlices, type Evaluation } from '../netlist/evaluate.js';
 import type { PackedVectors } from '../netlist/vectors.js';
 import type { Ir } from '../ir/ir.js';
 import { irFromNetlist } from '../ir/from-netlist.js';
@@ -29,6 +29,39 @@ export type { PackedVectors };
  */
 export function netlistInference(net: AnyNetlist, o: { optimize?: boolean; optimizeNow?: boolean } = {}): WasmInference {
   return new WasmInference(optimize(irFromNetlist(net), { optimize: o.optimize }).ir, { optimizeNow: o.optimizeNow });
+}
+
+/** Up to this many vectors, the expected outputs come from the reference evaluator alone. */
+const REFERENCE_ONLY_MAX = 4096;
+
+/**
+ * A netlist's scores and classes on many vectors (verify's expected outputs, the trainer's
+ * frozen accuracy). Small sets come from the reference evaluator. Large ones from the compiled
+ * WebAssembly backend built from the network gate for gate (no optimization passes, so it
+ * shares nothing with an optimized design under test but the Group-Sum and argmax lowering,
+ * which have their own tests); its first REFERENCE_ONLY_MAX vectors are run through the
+ * reference evaluator too and must agree.
+ */
+export function evaluateInBulk(net: AnyNetlist, x: BitSlices): Evaluation {
+  if (x.count <= REFERENCE_ONLY_MAX) return evaluateNetlist(net, x);
+  const got = netlistInference(net, { optimize: false }).evaluate(x);
+  const head = firstSamples(x, REFERENCE_ONLY_MAX);
+  const ref = evaluateNetlist(net, head);
+  const K = ref.classes;
+  for (let i = 0; i < head.count * K; i++) {
+    if (ref.scores[i] !== got.scores[i] || ref.predictions[Math.floor(i / K)] !== got.predictions[Math.floor(i / K)]) {
+      throw new Error(`the compiled evaluator disagrees with the reference evaluator at vector ${Math.floor(i / K)} (a bug in lgnc; please report it with the model)`);
+    }
+  }
+  return got;
+}
+
+/** The first `count` samples of x (count a multiple of 32). */
+function firstSamples(x: BitSlices, count: number): BitSlices {
+  const words = count / 32;
+  const data = new Uint32Array(x.rows * words);
+  for (let r = 0; r < x.rows; r++) data.set(x.data.subarray(r * x.words, r * x.words + words), r * words);
+  return { rows: x.rows, count, words, data };
 }
 
 export interface InferOptions {

@@ -1,6 +1,6 @@
 // Verification: proves by simulation that a compiled core computes, bit for bit, what the
 // reference evaluator (src/netlist/evaluate.ts) computes (on large vector sets through the
-// compiled WebAssembly backend of the unoptimized network, cross-checked, see expectedOutputs): the same K class scores and the
+// compiled WebAssembly backend of the unoptimized network, cross-checked, see evaluateInBulk): the same K class scores and the
 // same class_id for every input vector checked, and, for a pipelined core, every result
 // exactly `latency` rising edges after its sampling edge with out_valid high then and only
 // then. The vectors: all 2^N when the network has at most 20 inputs, else seeded random
@@ -15,7 +15,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { compileToDir, coreInterface, readBuildManifest, type BuildManifest, type CoreInterface } from '../emit/build.js';
-import { netlistInference } from '../emit/wasm-runtime.js';
+import { evaluateInBulk } from '../emit/wasm-runtime.js';
 import { evaluateNetlist, getBit, type BitSlices, type Evaluation } from '../netlist/evaluate.js';
 import { parseNetlist, type AnyNetlist } from '../netlist/netlist.js';
 import { bytesPerVector, checkVectorCount, exhaustiveVectors, randomVectors } from '../netlist/vectors.js';
@@ -221,38 +221,6 @@ export function simulateAndCompare(design: string, sources: string[], shape: Cor
   return check;
 }
 
-/** Up to this many vectors, the expected outputs come from the reference evaluator alone. */
-const REFERENCE_ONLY_MAX = 4096;
-
-/**
- * What the hardware must output for x: the netlist's scores and classes. Small sets come from
- * the reference evaluator. Large ones from the compiled WebAssembly backend built from the
- * network gate for gate (no optimization passes, so it shares nothing with the optimized
- * design under test but the Group-Sum and argmax lowering, which have their own tests); its
- * first REFERENCE_ONLY_MAX vectors are run through the reference evaluator too and must agree.
- */
-export function expectedOutputs(net: AnyNetlist, x: BitSlices): Evaluation {
-  if (x.count <= REFERENCE_ONLY_MAX) return evaluateNetlist(net, x);
-  const got = netlistInference(net, { optimize: false }).evaluate(x);
-  const head = firstSamples(x, REFERENCE_ONLY_MAX);
-  const ref = evaluateNetlist(net, head);
-  const K = ref.classes;
-  for (let i = 0; i < head.count * K; i++) {
-    if (ref.scores[i] !== got.scores[i] || ref.predictions[Math.floor(i / K)] !== got.predictions[Math.floor(i / K)]) {
-      throw new Error(`the compiled evaluator disagrees with the reference evaluator at vector ${Math.floor(i / K)} (a bug in lgnc; please report it with the model)`);
-    }
-  }
-  return got;
-}
-
-/** The first `count` samples of x (count a multiple of 32). */
-function firstSamples(x: BitSlices, count: number): BitSlices {
-  const words = count / 32;
-  const data = new Uint32Array(x.rows * words);
-  for (let r = 0; r < x.rows; r++) data.set(x.data.subarray(r * x.words, r * x.words + words), r * words);
-  return { rows: x.rows, count, words, data };
-}
-
 /** Verifies a build folder; never throws for a mismatch (see `ok`), only for bad input. */
 export async function verifyBuild(o: VerifyOptions): Promise<VerifyReport> {
   const t0 = performance.now();
@@ -260,7 +228,7 @@ export async function verifyBuild(o: VerifyOptions): Promise<VerifyReport> {
   const { net, path } = loadBuildModel(manifest, o.build, o.model);
   const shape = coreInterface(manifest);
   const { x, source, seed } = chooseVectors(net.inputs, o);
-  const want = expectedOutputs(net, x);
+  const want = evaluateInBulk(net, x);
   const verilog = join(o.build, manifest.verilog);
   if (!existsSync(verilog)) throw new UserError(`${verilog}: missing from the build folder. Recompile: lgnc compile ${path} -o ${o.build}`);
 

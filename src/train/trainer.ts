@@ -9,7 +9,8 @@ import { existsSync } from 'node:fs';
 import { encode, encodedBits, fitEncoding, parseEncoding } from '../data/encoding.js';
 import { loadDataset } from '../data/load.js';
 import type { Dataset } from '../data/dataset.js';
-import { evaluateNetlist, type BitSlices } from '../netlist/evaluate.js';
+import { evaluateInBulk } from '../emit/wasm-runtime.js';
+import type { BitSlices } from '../netlist/evaluate.js';
 import { gateCount, type Netlist, type ThresholdEncoding } from '../netlist/netlist.js';
 import { mulberry32 } from '../netlist/vectors.js';
 import { UserError } from '../util/errors.js';
@@ -352,7 +353,7 @@ function shrinkConnections(st: State, from: number, K: number): void {
 
 /** Accuracy of a netlist under the reference evaluator on encoded samples. */
 export function netlistAccuracy(net: Netlist, x: BitSlices, labels: Int32Array): number {
-  const { predictions } = evaluateNetlist(net, x);
+  const { predictions } = evaluateInBulk(net, x);
   let ok = 0;
   for (let s = 0; s < x.count; s++) if (predictions[s] === labels[s]) ok++;
   return ok / x.count;

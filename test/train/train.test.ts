@@ -45,6 +45,18 @@ describe('lgnc train (in process)', () => {
     expect(r.netlist.encoding!.thresholds[0]).toEqual([127.5]);
   });
 
+  it('a test split past 4,096 images: the frozen accuracy (compiled WebAssembly) = the reference evaluator\'s, per epoch too', async () => {
+    const r = await train({ ...MNIST_SLICE, limit: 6000, epochs: 2 });
+    const { loadDataset } = await import('../../src/data/load.js');
+    const d = loadDataset('mnist', { limit: 6000 });
+    expect(d.test.count).toBe(6000);
+    const x = encode(r.netlist.encoding!, d.test.x, d.test.count);
+    const pred = evaluateNetlist(r.netlist, x).predictions;
+    const acc = pred.reduce((n, p, s) => n + (p === d.test.y[s] ? 1 : 0), 0) / d.test.count;
+    expect(r.frozenTestAccuracy).toBe(acc);
+    expect(r.history[1].frozenTestAccuracy).toBe(acc);
+  });
+
   it.each([
     [1, 'softmax16'],
     [2, 'softmax16'],
