@@ -8,7 +8,7 @@
 //     x[{{INPUTS}}-1] are ignored). For a width of 8 the beats are exactly the bytes of lgnc's
 //     packed binary vector format (input bit i at byte i>>3, bit i&7).
 //   - din is sampled when din_valid is 1. start=1 (with din_valid) marks beat 0 of a vector
-//     and resynchronizes; without it the beat counter simply wraps after {{BEATS}} beats.
+//     and resynchronizes; without it the beat position simply wraps after {{BEATS}} beats.
 //   - done is 1 for one cycle when class_out (and scores_out) hold a new result. Beats may
 //     arrive back to back: one result every {{BEATS}} cycles.
 //   - latency: combinational core: done rises on the edge after the one that samples the last
@@ -23,32 +23,45 @@ module {{SHELL}} (
   output reg                  done = 1'b0
 );
   localparam N = {{INPUTS}};
-  localparam B = {{WIDTH}};
-  localparam BEATS = {{BEATS}};
-  localparam CNT = {{COUNT_WIDTH}};
 
-  reg [CNT-1:0] beat = {CNT{1'b0}};           // beats of the current vector received so far
+  // Beat k sits at row k / {{COLS}}, column k % {{COLS}} of a {{ROWS}} x {{COLS}} grid; two one-hot
+  // registers point at the current beat's row and column (no beat counter, no comparator).
+  localparam R = {{ROWS}};
+  localparam C = {{COLS}};
+  reg [R-1:0] row = {{ROWS}}'d1;
+  reg [C-1:0] col = {{COLS}}'d1;
+  wire [R-1:0] row_now = start ? {{ROWS}}'d1 : row;
+  wire [C-1:0] col_now = start ? {{COLS}}'d1 : col;
+  wire last = row_now[{{LAST_ROW}}] && col_now[{{LAST_COL}}];
   reg full = 1'b0;                            // 1 for one cycle: the input registers hold a whole vector
-  wire [CNT-1:0] pos = start ? {CNT{1'b0}} : beat;
+  // ld[j]: the current beat is in column j and is being sampled.
+  wire [C-1:0] ld = din_valid ? col_now : {{COLS}}'d0;
 
   always @(posedge clk) begin
     full <= 1'b0;
     if (din_valid) begin
-      if (pos == BEATS - 1) begin
-        beat <= {CNT{1'b0}};
+      if (last) begin
+        row <= {{ROWS}}'d1;
+        col <= {{COLS}}'d1;
         full <= 1'b1;
+      end else if (col_now[C-1]) begin
+        row <= {{ROW_NEXT}};
+        col <= {{COLS}}'d1;
       end else begin
-        beat <= pos + 1'b1;
+        row <= row_now;
+        col <= {{COL_NEXT}};
       end
     end else if (start) begin
-      beat <= {CNT{1'b0}};
+      row <= {{ROWS}}'d1;
+      col <= {{COLS}}'d1;
     end
   end
 
-  // Input registers: only the bits the core reads are kept. The beats are cut into segments;
-  // in each, lane l (din[l]) shifts through a register that holds the segment's beats of
-  // that lane from the first one the core reads to the last (earlier beats leave through
-  // the bottom), so a bit no gate reads costs no flip-flop.
+  // Input registers: one flip-flop per input bit the core reads (a bit no gate reads costs
+  // nothing). The register of beat k, lane l loads din[l] when ld[k % C] (its clock enable,
+  // shared by the column) and row_now[k / C]: the row is written as q ^ (row & (din ^ q)) so
+  // Yosys keeps it in the LUT that drives the flip-flop (one logic cell per bit) instead of
+  // folding it into a clock-enable net per beat, which costs a LUT of its own for every beat.
 {{INPUT_REGS}}
   wire [N-1:0] x = {{X_BITS}};
 

@@ -91,6 +91,7 @@ export function serialShell(core: CoreInterface, o: SerialShellOptions): { name:
     ? `.clk(clk), .in_valid(full), .x(x), .out_valid(core_valid), .scores(core_scores), .class_id(core_class)`
     : `.x(x), .scores(core_scores), .class_id(core_class)`;
   const regs = inputRegisters(core, o.width);
+  const grid = beatGrid(t.beats);
   const instance = `  ${core.top} core (${ports});\n` + (core.pipelined ? '' : '  assign core_valid = full;  // combinational core: result ready with the vector\n');
   const verilog = fillTemplate(readAsset('templates/shell_serial.v'), {
     SHELL: name,
@@ -98,7 +99,12 @@ export function serialShell(core: CoreInterface, o: SerialShellOptions): { name:
     INPUTS: core.inputs,
     WIDTH: o.width,
     BEATS: t.beats,
-    COUNT_WIDTH: bitsFor(t.beats),
+    ROWS: grid.rows,
+    COLS: grid.cols,
+    LAST_ROW: Math.floor((t.beats - 1) / grid.cols),
+    LAST_COL: (t.beats - 1) % grid.cols,
+    ROW_NEXT: grid.rows === 1 ? 'row_now' : `{row_now[${grid.rows - 2}:0], row_now[${grid.rows - 1}]}`,
+    COL_NEXT: grid.cols === 1 ? 'col_now' : `{col_now[${grid.cols - 2}:0], 1'b0}`,
     CORE_LATENCY: core.latency,
     CLASS_WIDTH: core.classWidth,
     SCORES_WIDTH: sw,
@@ -111,75 +117,32 @@ export function serialShell(core: CoreInterface, o: SerialShellOptions): { name:
   return { name, verilog };
 }
 
-/** One segment of beats [from, to) and, per lane, the first beat whose bit is kept (to: none). */
-interface Segment { from: number; to: number; firstKept: number[] }
-
-/**
- * Cuts the beats into segments that minimize flip-flops plus an enable decoder per segment:
- * a lane's register in a segment must hold every beat from the first one the core reads.
- */
-export function inputSegments(inputs: number, width: number, read: (bit: number) => boolean): Segment[] {
-  const beats = Math.ceil(inputs / width);
-  const ENABLE_COST = 2;
-  const firstKept = (a: number, b: number) => Array.from({ length: width }, (_, l) => {
-    for (let k = a; k < b; k++) if (k * width + l < inputs && read(k * width + l)) return k;
-    return b;
-  });
-  const cost = (a: number, b: number) => firstKept(a, b).reduce((sum, k) => sum + (b - k), 0);
-  const best = new Array<number>(beats + 1).fill(Infinity), from = new Array<number>(beats + 1).fill(0);
-  best[0] = 0;
-  // Segments of up to 64 beats keep this quadratic search fast on wide models.
-  for (let b = 1; b <= beats; b++) {
-    for (let a = Math.max(0, b - 64); a < b; a++) {
-      const v = best[a] + cost(a, b) + ENABLE_COST;
-      if (v < best[b]) { best[b] = v; from[b] = a; }
-    }
-  }
-  const segs: Segment[] = [];
-  for (let b = beats; b > 0; b = from[b]) segs.unshift({ from: from[b], to: b, firstKept: firstKept(from[b], b) });
-  return segs;
+/** The beat grid of the serial shell: beat k at row k / cols, column k % cols (rows + cols small). */
+export function beatGrid(beats: number): { rows: number; cols: number } {
+  const cols = Math.ceil(Math.sqrt(beats));
+  return { rows: Math.ceil(beats / cols), cols };
 }
 
 /**
- * The serial shell's input registers (Verilog) and the expression of the core's x. Each
- * segment's registers shift while a one-hot token (one flip-flop per segment) points at it;
- * the token moves on at the segment's last beat (a bit mask indexed by the beat counter),
- * so the enables cost a flip-flop and a LUT or two each, not a comparator.
+ * The serial shell's input registers (Verilog) and the expression of the core's x: one
+ * flip-flop per input bit the core reads, loaded when its beat's row and column are current.
  */
 function inputRegisters(core: CoreInterface, width: number): { verilog: string; x: string } {
   const unread = new Set(core.unreadInputs ?? []);
-  const segs = inputSegments(core.inputs, width, (i) => !unread.has(i));
-  const beats = Math.ceil(core.inputs / width);
-  const S = segs.length;
+  const { cols } = beatGrid(Math.ceil(core.inputs / width));
   const lines: string[] = [];
   const xBits: string[] = new Array<string>(core.inputs).fill("1'b0");
-  if (S > 1) {
-    const ends: string[] = new Array<string>(beats).fill('0');
-    for (const sg of segs) ends[sg.to - 1] = '1';
-    lines.push(`  localparam [BEATS-1:0] SEG_END = ${beats}'b${ends.slice().reverse().join('')};  // beat k ends a segment`);
-    lines.push(`  reg [${S - 1}:0] seg = ${S}'d1;  // one-hot: the segment the current beat belongs to`);
-    lines.push(`  wire [${S - 1}:0] seg_now = start ? ${S}'d1 : seg;`);
-    lines.push(`  always @(posedge clk) if (din_valid) seg <= SEG_END[pos] ? {seg_now[${S - 2}:0], seg_now[${S - 1}]} : seg_now; else if (start) seg <= ${S}'d1;`);
+  // Column j's registers share the clock enable ld[j]; the row selects in the LUT.
+  const byCol: string[][] = Array.from({ length: cols }, () => []);
+  for (let bit = 0; bit < core.inputs; bit++) {
+    if (unread.has(bit)) continue;
+    const k = Math.floor(bit / width), l = bit % width;
+    const r = `in_${bit}`;
+    lines.push(`  reg ${r} = 1'b0;`);
+    byCol[k % cols].push(`    ${r} <= ${r} ^ (row_now[${Math.floor(k / cols)}] & (din[${l}] ^ ${r}));`);
+    xBits[bit] = r;
   }
-  segs.forEach((sg, si) => {
-    const en = `en_${sg.from}`;
-    const regs: string[] = [];
-    sg.firstKept.forEach((k, l) => {
-      const L = sg.to - k;
-      if (L <= 0) return;
-      const r = `in_${sg.from}_${l}`;
-      lines.push(`  reg [${L - 1}:0] ${r} = ${L}'d0;`);
-      regs.push(`      ${r} <= ${L === 1 ? `din[${l}]` : `{din[${l}], ${r}[${L - 1}:1]}`};`);
-      // After the segment, slot j holds beat to - L + j.
-      for (let beat = k; beat < sg.to; beat++) {
-        const bit = beat * width + l;
-        if (bit < core.inputs && !unread.has(bit)) xBits[bit] = L === 1 ? r : `${r}[${beat - k}]`;
-      }
-    });
-    if (regs.length === 0) return;
-    lines.push(`  wire ${en} = din_valid${S > 1 ? ` && seg_now[${si}]` : ''};  // beats ${sg.from}..${sg.to - 1}`);
-    lines.push(`  always @(posedge clk) if (${en}) begin`, ...regs, '  end');
-  });
+  byCol.forEach((regs, j) => { if (regs.length) lines.push(`  always @(posedge clk) if (ld[${j}]) begin`, ...regs, '  end'); });
   return { verilog: lines.join('\n'), x: `{${xBits.slice().reverse().join(', ')}}` };
 }
 

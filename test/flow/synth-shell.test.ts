@@ -36,7 +36,7 @@ describe.skipIf(!hasVerilator)('serial shell under Verilator', () => {
     const core: CoreInterface = coreInterface(m);
     expect(core.unreadInputs!.length).toBeGreaterThan(0);
     const shell = serialShell(core, { width: WIDTH, scores: false });
-    expect(shell.verilog).toContain('seg_now');  // several segments, so the one-hot token runs
+    expect(shell.verilog).toContain('row_now[2]');  // 15 beats: a 4 x 4 grid, so the row token runs
     writeFileSync(join(build, `${shell.name}.v`), shell.verilog);
     const obj = join(work, `obj-${pipeline ?? 0}`);
     const v = spawnSync('verilator', ['--cc', '--exe', '--build', '-fno-dfg', '-O1', '-Wno-fatal', '--prefix', 'Vshell', '--top-module', shell.name,
