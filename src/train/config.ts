@@ -57,6 +57,11 @@ export interface TrainOptions {
   timeBudget?: number;
   /** Netlist name; default from the dataset and sizes. */
   name?: string;
+  /**
+   * A conv model (LogicTreeNet, conv.ts): its conv and OR-pooling stages before the gate
+   * layers of --width, e.g. "conv:32,pool,conv:64,pool".
+   */
+  conv?: string;
 }
 
 export interface TrainConfig {
@@ -85,6 +90,8 @@ export interface TrainConfig {
   shift: number;
   seed: number;
   threads: number;
+  /** Conv stages (--conv), or null for a network of gate layers only. */
+  conv?: string | null;
 }
 
 export type LrSchedule = 'constant' | 'cosine';
@@ -251,6 +258,7 @@ export function resolveConfig(options: TrainOptions, classes: number, datasetEnc
     shift: o.shift ?? 0,
     seed: o.seed ?? DEFAULTS.seed,
     threads: o.threads ?? defaultThreads(),
+    ...(o.conv !== undefined ? { conv: o.conv } : {}),
   };
   check(typeof c.tau === 'number' && c.tau > 0 && Number.isFinite(c.tau), '--tau', c.tau, 'the Group-Sum temperature must be a number > 0 (e.g. 10).');
   check(isInt(c.epochs, 0), '--epochs', c.epochs, 'must be a whole number >= 0.');
