@@ -12,6 +12,8 @@
 //
 // Activations are signal-major rows of B samples (kernels.ts): signal i of a layer for
 // sample s is act[i·B + s]; a shaped layer's signals are channel-major ([C, H, W], layers.ts).
+// The SIMD twins of the conv-tree loops (convwasm.ts) run instead when the buffers live in
+// a WebAssembly.Memory (ConvWork.simd); the pooling and gate-layer loops are these in both.
 // Every activation buffer has one more row, kept 0, that padding leaves and empty pooling
 // windows read, so the loops need no branch for the padding.
 // The geometry (which input a leaf reads at which position) comes from src/netlist/layers.ts,
@@ -24,6 +26,7 @@ import { connectLayer } from './connect.js';
 import { backwardLayer, forwardLayer, type Vec } from './kernels.js';
 import type { Rho } from './iwp.js';
 import { paramOf, type ParamKind } from './param.js';
+import type { ConvWasm } from './convwasm.js';
 
 export interface ConvStage {
   kind: 'conv';
@@ -238,25 +241,89 @@ export interface ConvWork {
   g0: Vec;
   g1: Vec;
   gnode: Vec;
+  /** The SIMD kernels (convwasm.ts), when every buffer above lives in their memory. */
+  simd?: ConvSimd;
+}
+
+/** Where the SIMD path keeps the tables its conv kernels read: views on the same memory. */
+export interface ConvSimd {
+  k: ConvWasm;
+  /** Per layer (conv layers only): leaf rows, and tree children by depth. */
+  leaf: (Int32Array | null)[];
+  childA: Int32Array[];
+  childB: Int32Array[];
+}
+
+/** Allocates typed arrays (a bump allocator on a WebAssembly.Memory, or plain arrays). */
+export interface Arena {
+  f32(n: number): Float32Array;
+  i32(n: number): Int32Array;
+}
+
+/** Bytes an arena needs for allocWork(m, cap) and the SIMD tables, plus `extra` floats. */
+export function arenaBytes(m: ConvModel, cap: number, extra: number): number {
+  let bytes = 16;
+  const count: Arena = {
+    f32: (n) => ((bytes += Math.ceil((4 * n) / 16) * 16), new Float32Array(0)),
+    i32: (n) => ((bytes += Math.ceil((4 * n) / 16) * 16), new Int32Array(0)),
+  };
+  allocWork(m, cap, Float32Array, count);
+  simdTables(m, count);
+  count.f32(extra);
+  return bytes;
+}
+
+/** A bump allocator from byte 16 of `memory` (offset 0 stays free). */
+export function memoryArena(memory: WebAssembly.Memory): Arena {
+  let at = 16;
+  const take = (n: number) => {
+    const o = at;
+    at += Math.ceil((4 * Math.max(n, 1)) / 16) * 16;
+    if (at > memory.buffer.byteLength) throw new Error('conv arena: out of memory');
+    return o;
+  };
+  return {
+    f32: (n) => new Float32Array(memory.buffer, take(n), n),
+    i32: (n) => new Int32Array(memory.buffer, take(n), n),
+  };
+}
+
+/** The leaf and child tables copied into the arena (for the SIMD kernels). */
+export function simdTables(m: ConvModel, arena: Arena): Omit<ConvSimd, 'k'> {
+  const copy = (src: Int32Array) => {
+    const v = arena.i32(src.length);
+    if (v.length) v.set(src);
+    return v;
+  };
+  const childA: Int32Array[] = [], childB: Int32Array[] = [];
+  m.childA.forEach((c, d) => {
+    if (c) {
+      childA[d] = copy(c);
+      childB[d] = copy(m.childB[d]);
+    }
+  });
+  return { leaf: m.layers.map((l) => (l.kind === 'conv' ? copy(l.leafRow) : null)), childA, childB };
 }
 
 /** Float32 in training; the gradient tests run the same loops in Float64. */
-export function allocWork(m: ConvModel, cap: number, F: Float32ArrayConstructor | Float64ArrayConstructor = Float32Array): ConvWork {
+export function allocWork(m: ConvModel, cap: number, F: Float32ArrayConstructor | Float64ArrayConstructor = Float32Array, arena?: Arena): ConvWork {
   const maxW = Math.max(m.inputs, ...m.layers.map((l) => l.width)) + 1;
+  const f = (n: number): Vec => (arena ? arena.f32(n) : new F(n));
+  const i32 = (n: number) => (arena ? arena.i32(n) : new Int32Array(n));
   let maxNodes = 1;
   return {
     cap,
-    x: new F((m.inputs + 1) * cap),
-    acts: m.layers.map((l) => new F((l.width + 1) * cap)),
+    x: f((m.inputs + 1) * cap),
+    acts: m.layers.map((l) => f((l.width + 1) * cap)),
     nodes: m.layers.map((l) => {
       if (l.kind !== 'conv') return null;
       maxNodes = Math.max(maxNodes, treeGates(l.net.depth));
-      return new F(l.net.kernels * l.positions * treeGates(l.net.depth) * cap);
+      return f(l.net.kernels * l.positions * treeGates(l.net.depth) * cap);
     }),
-    argRow: m.layers.map((l) => (l.kind === 'pool' ? new Int32Array(l.width * cap) : null)),
-    g0: new F(maxW * cap),
-    g1: new F(maxW * cap),
-    gnode: new F(Math.max(maxNodes, 16) * cap),
+    argRow: m.layers.map((l) => (l.kind === 'pool' ? i32(l.width * cap) : null)),
+    g0: f(maxW * cap),
+    g1: f(maxW * cap),
+    gnode: f(Math.max(maxNodes, 16) * cap),
   };
 }
 
@@ -272,7 +339,12 @@ export function forwardConv(m: ConvModel, w: ConvWork, coef: Vec, B: number): Ve
   let prev = rowsOf(w.x, m.inputs, B);
   m.layers.forEach((l, li) => {
     const out = rowsOf(w.acts[li], l.width, B);
-    if (l.kind === 'conv') convForward(m, l, prev, out, w.nodes[li]!, coef, B);
+    if (l.kind === 'conv') {
+      if (w.simd) {
+        const d = l.net.depth, N = treeGates(d);
+        w.simd.k.convForward(prev.byteOffset, w.nodes[li]!.byteOffset, B, w.simd.leaf[li]!.byteOffset, w.simd.childA[d].byteOffset, w.simd.childB[d].byteOffset, coef.byteOffset, l.g0, l.net.kernels, l.positions, N, N + 1, out.byteOffset);
+      } else convForward(m, l, prev, out, w.nodes[li]!, coef, B);
+    }
     else if (l.kind === 'pool') poolForward(l, prev, out, w.argRow[li]!, B);
     else forwardLayer(prev, out, B, m.a, m.b, coef, l.g0, l.width);
     prev = out;
@@ -345,7 +417,13 @@ export function backwardConv(m: ConvModel, w: ConvWork, coef: Vec, dcoef: Vec, g
     const prev = li > 0 ? w.acts[li - 1] : w.x;
     // The first layer's input gradient is not needed; the rest get theirs (zero row included).
     const gi = li > 0 ? gin.subarray(0, (l.inWidth + 1) * B).fill(0) : null;
-    if (l.kind === 'conv') convBackward(m, l, prev, w.nodes[li]!, gout, gi, w.gnode, coef, dcoef, B);
+    if (l.kind === 'conv') {
+      if (w.simd) {
+        const d = l.net.depth, N = treeGates(d);
+        w.simd.k.convBackward(prev.byteOffset, w.nodes[li]!.byteOffset, B, w.simd.leaf[li]!.byteOffset, w.simd.childA[d].byteOffset, w.simd.childB[d].byteOffset, coef.byteOffset, l.g0, l.net.kernels, l.positions, N, N + 1,
+          gout.byteOffset, gi ? gi.byteOffset : 0, w.gnode.byteOffset, dcoef.byteOffset);
+      } else convBackward(m, l, prev, w.nodes[li]!, gout, gi, w.gnode, coef, dcoef, B);
+    }
     else if (l.kind === 'pool') { if (gi) poolBackward(l, gout, gi, w.argRow[li]!, B); }
     else backwardLayer(prev, gout, gi, B, m.a, m.b, coef, dcoef, l.g0, l.width);
     const t = gout;

@@ -12,7 +12,9 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { shiftIndex, shiftMaps } from './augment.js';
-import { allocWork, backwardConv, buildConvModel, forwardConv, type ConvModel, type Stage } from './conv.js';
+import { allocWork, arenaBytes, backwardConv, buildConvModel, forwardConv, memoryArena, simdTables, type ConvModel, type ConvWork, type Stage } from './conv.js';
+import { convWasm } from './convwasm.js';
+import { UserError } from '../util/errors.js';
 import { classScores, softmaxLoss } from './kernels.js';
 import { barrier, CTL } from './state.js';
 import { mulberry32 } from '../netlist/vectors.js';
@@ -91,11 +93,27 @@ export interface ConvThread {
   run(): number;
 }
 
-export function convThread(sh: ConvShared, t: number): ConvThread {
+/** module: the SIMD conv kernels (convwasm.ts); without it the plain loops of conv.ts run. */
+export function convThread(sh: ConvShared, t: number, module?: WebAssembly.Module): ConvThread {
   const m = modelOf(sh.spec);
   const T = sh.threads;
   const C = m.classes;
-  const w = allocWork(m, sh.cap);
+  const G = sh.gates;
+  let w: ConvWork;
+  // With SIMD, this thread's buffers and its copy of the coefficients live in its own memory.
+  let coefL: Float32Array | null = null, hardL: Float32Array | null = null, dcoefL: Float32Array | null = null;
+  if (module) {
+    const bytes = arenaBytes(m, sh.cap, 12 * G);
+    const pages = Math.ceil(bytes / 65536);
+    if (pages > 65536) throw new UserError(`the conv model needs ${(bytes / 2 ** 30).toFixed(1)} GiB of buffers per thread; a thread holds at most 4 GiB. Use fewer kernels, a smaller --batch or more --threads.`);
+    const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+    const arena = memoryArena(memory);
+    w = allocWork(m, sh.cap, Float32Array, arena);
+    w.simd = { k: convWasm(module, memory), ...simdTables(m, arena) };
+    coefL = arena.f32(4 * G);
+    hardL = arena.f32(4 * G);
+    dcoefL = arena.f32(4 * G);
+  } else w = allocWork(m, sh.cap);
   const lastW = m.layers[m.layers.length - 1].width;
   const scores = new Float64Array(C * sh.cap);
   const labels = new Int32Array(sh.cap);
@@ -127,17 +145,23 @@ export function convThread(sh: ConvShared, t: number): ConvThread {
     res.fill(0);
     if (n > 0) {
       gather(sh.trainBits, sh.trainWords, sh.trainY, (s) => sh.batchIdx[s0 + s], n, sh.par[PAR.STEP], s0);
-      const out = forwardConv(m, w, sh.coef, n);
+      const coef = coefL ? (coefL.set(sh.coef), coefL) : sh.coef;
+      const out = forwardConv(m, w, coef, n);
       classScores(out, lastW, n, C, scores);
       softmaxLoss(scores, n, C, sh.par[PAR.TAU], labels, res, null, w.g0, lastW, 1 / B);
-      backwardConv(m, w, sh.coef, myDcoef, w.g0, n);
+      if (dcoefL) {
+        dcoefL.fill(0);
+        backwardConv(m, w, coef, dcoefL, w.g0, n);
+        myDcoef.set(dcoefL);
+      } else backwardConv(m, w, coef, myDcoef, w.g0, n);
     }
     sh.results[2 * t] = res[0];
     sh.results[2 * t + 1] = res[1];
   }
 
   function evaluate(): void {
-    const coef = sh.par[PAR.EVAL_HARD] === 1 ? sh.hard : sh.coef;
+    const src = sh.par[PAR.EVAL_HARD] === 1 ? sh.hard : sh.coef;
+    const coef = hardL ? (hardL.set(src), hardL) : src;
     const lo = Math.floor((t * sh.testCount) / T);
     const hi = Math.floor(((t + 1) * sh.testCount) / T);
     res.fill(0);
@@ -176,14 +200,15 @@ export class ConvPool {
   private main: ConvThread;
   private closed = false;
 
-  constructor(readonly sh: ConvShared) {
-    this.main = convThread(sh, 0);
+  /** module: the SIMD conv kernels (convKernelModule()), or none for the plain loops. */
+  constructor(readonly sh: ConvShared, private readonly module?: WebAssembly.Module) {
+    this.main = convThread(sh, 0, module);
   }
 
   async start(): Promise<void> {
     const ready: Promise<void>[] = [];
     for (let i = 1; i < this.sh.threads; i++) {
-      const w = new Worker(workerUrl(), { workerData: { sh: this.sh, index: i } });
+      const w = new Worker(workerUrl(), { workerData: { sh: this.sh, index: i, module: this.module } });
       this.workers.push(w);
       this.exited.push(new Promise((r) => w.once('exit', r)));
       ready.push(new Promise((resolve, reject) => {

@@ -17,6 +17,7 @@ import { readFileOrFail, writeFileAtomic } from '../util/files.js';
 import type { EpochRecord } from './checkpoint.js';
 import { resolveConfig, type TrainConfig, type TrainOptions } from './config.js';
 import { freezeConvModel, parseConvSpec, type ConvModel } from './conv.js';
+import { convKernelModule } from './convwasm.js';
 import { allocShared, ConvPool, modelOf, type ConvShared, type ConvSpec } from './convpool.js';
 import { initParams, paramOf } from './param.js';
 import { opCoefficients } from './softmax16.js';
@@ -163,7 +164,8 @@ export async function createConvTrainer(o: TrainOptions, configOverride?: TrainC
     for (let g = 0; g < G; g++) param.refresh(logits, sh.coef, probs, g, scratch, 0, sh.coef);
   };
   refresh();
-  const pool = new ConvPool(sh);
+  // The SIMD kernels unless LGNC_CONV_PLAIN=1 asks for the plain loops (a check of the other path).
+  const pool = new ConvPool(sh, process.env.LGNC_CONV_PLAIN === '1' ? undefined : await convKernelModule());
   await pool.start();
   const order = new Int32Array(data.train.count);
 

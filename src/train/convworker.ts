@@ -5,8 +5,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { CMD, convThread, type ConvShared } from './convpool.js';
 import { barrier } from './state.js';
 
-const { sh, index } = workerData as { sh: ConvShared; index: number };
-const work = convThread(sh, index);
+const { sh, index, module } = workerData as { sh: ConvShared; index: number; module?: WebAssembly.Module };
+const work = convThread(sh, index, module);
 parentPort!.postMessage('ready');
 for (;;) {
   barrier(sh.ctl, sh.threads);
