@@ -21,6 +21,7 @@ import { convKernelModule } from './convwasm.js';
 import { allocShared, ConvPool, modelOf, type ConvShared, type ConvSpec } from './convpool.js';
 import { initParams, paramOf } from './param.js';
 import { opCoefficients } from './softmax16.js';
+import { gateUsageV2 } from './usage.js';
 import type { ProgressEvent, TrainResult } from './trainer.js';
 import { netlistAccuracy } from './trainer.js';
 
@@ -343,15 +344,16 @@ async function run(t: ConvTrainer, o: TrainOptions, resume: boolean, note: strin
     cpuSeconds: round((usage.userCPUTime + usage.systemCPUTime) / 1e6 - cpu0, 2),
     peakRssMB: Math.round(usage.maxRSS / 1024),
     gateSamplesPerSecond: Math.round(gateSamplesPerSecond),
-    softTestAccuracy: soft, frozenTestAccuracy: 0, discretizationGap: 0, history,
+    softTestAccuracy: soft, frozenTestAccuracy: 0, discretizationGap: 0, gateUsage: null, history,
   };
   const netlist = t.freeze(meta, o.name);
   // The reported frozen accuracy is the written netlist's, under the reference evaluator.
   const frozen = netlistAccuracy(netlist, encode(netlist.encoding!, t.data.test.x, t.data.test.count), t.test.y);
   meta.frozenTestAccuracy = frozen;
   meta.discretizationGap = soft - frozen;
+  const gates = (meta.gateUsage = gateUsageV2(netlist));
   return {
     netlist, history, config, softTestAccuracy: soft, frozenTestAccuracy: frozen, trainSeconds, wallSeconds,
-    discretizationGap: soft - frozen, gateUsage: null, gateSamplesPerSecond,
+    discretizationGap: soft - frozen, gateUsage: gates, gateSamplesPerSecond,
   };
 }

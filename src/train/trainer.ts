@@ -44,8 +44,8 @@ export interface TrainResult {
   wallSeconds: number;
   /** soft − frozen test accuracy. */
   discretizationGap: number;
-  /** Of a network of gate layers; null for a conv model. */
-  gateUsage: GateUsage | null;
+  /** Of a conv model: of its unrolled gates. */
+  gateUsage: GateUsage;
   /** Gate-samples per second of training steps (forward + backward + update). */
   gateSamplesPerSecond: number;
 }

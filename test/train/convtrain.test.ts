@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { encode } from '../../src/data/encoding.js';
 import { loadDataset } from '../../src/data/load.js';
 import { evaluateNetlist } from '../../src/netlist/evaluate.js';
-import { loadNetlist, validateNetlist } from '../../src/netlist/netlist.js';
+import { gateCount, loadNetlist, validateNetlist } from '../../src/netlist/netlist.js';
 import { PRESETS, resolveConfig, train, withPreset } from '../../src/train/index.js';
 import { createConvTrainer } from '../../src/train/convtrain.js';
 import { lgnc } from '../helpers/cli.js';
@@ -34,6 +34,10 @@ describe('training conv models', () => {
     expect(acc).toBeGreaterThan(0.2); // above chance (0.1) after two short epochs
     expect(net.meta).toMatchObject({ epochs: 2, threads: 2, config: { conv: TINY.conv } });
     expect(r.gateSamplesPerSecond).toBeGreaterThan(0);
+    // Gate usage counts the unrolled gates; residual init leaves pass-throughs, some trees see only padding.
+    expect(r.gateUsage.gates).toBe(gateCount(net));
+    expect(r.gateUsage.passThrough).toBeGreaterThan(0);
+    expect(r.gateUsage.unusedFraction).toBeLessThan(1);
 
     const t = await createConvTrainer({ ...TINY, width: [...TINY.width], threads: 2 });
     try {
