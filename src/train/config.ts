@@ -166,14 +166,14 @@ export const PRESETS: Record<string, { summary: string; options: Partial<TrainOp
     summary: 'MNIST, conv logic trees (LogicTreeNet): 16 and 64 kernels of depth 3, OR pooling, 2 gate layers; v2 netlist',
     options: {
       conv: 'conv:16,pool,conv:64,pool', encoding: 'uniform:1', width: [8000, 4000], tau: 'auto', param: 'iwp', init: 'residual', connect: 'unique',
-      batch: 64, lr: 0.05, epochs: 10,
+      batch: 64, lr: 0.05, lrSchedule: 'cosine', epochs: 20,
     },
   },
   'fashion-conv': {
     summary: 'Fashion-MNIST, conv logic trees over 3 thresholds per pixel (3 input channels); v2 netlist',
     options: {
       conv: 'conv:16,pool,conv:64,pool', encoding: 'uniform:3', width: [8000, 4000], tau: 'auto', param: 'iwp', init: 'residual', connect: 'unique',
-      batch: 64, lr: 0.05, epochs: 10,
+      batch: 64, lr: 0.05, lrSchedule: 'cosine', epochs: 20,
     },
   },
 };
