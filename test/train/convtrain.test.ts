@@ -102,9 +102,15 @@ describe('lgnc train --conv (CLI)', () => {
     });
   }
 
-  it('a small trained conv model compiles and passes lgnc verify under Verilator', () => {
+  it('refuses --conv on data that is not square images, with exit 2', () => {
+    const r = lgnc(['train', '--dataset', 'monk1', '--conv', 'conv:4', '-o', join(tmp, 'monk.json')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--conv: needs square images with the same thresholds for every pixel/);
+  });
+
+  it('a small trained conv model (softmax16) compiles and passes lgnc verify under Verilator', () => {
     const out = join(tmp, 'small.json');
-    const r = lgnc(['train', '--dataset', 'mnist', '--limit', '300', '--conv', 'conv:3:d2,pool:4,conv:4:d2:r2:p0,pool', '--width', '60,30', '--tau', '2', '--epochs', '1', '--batch', '50', '--threads', '2', '-o', out, '--json']);
+    const r = lgnc(['train', '--dataset', 'mnist', '--limit', '300', '--conv', 'conv:3:d2,pool:4,conv:4:d2:r2:p0,pool', '--width', '60,30', '--tau', '2', '--epochs', '1', '--batch', '50', '--param', 'softmax16', '--threads', '2', '-o', out, '--json']);
     expect(r.code, r.stderr).toBe(0);
     const s = JSON.parse(r.stdout);
     expect(s.frozenTestAccuracy).toBe(loadNetlist(out).meta!.frozenTestAccuracy);
