@@ -4,7 +4,7 @@
 
 import { Command, InvalidArgumentError, Option } from 'commander';
 import cliProgress from 'cli-progress';
-import { saveNetlist, gateCount } from '../netlist/netlist.js';
+import { saveNetlist, gateCount, storedGateCount } from '../netlist/netlist.js';
 import { train, defaultRecipe, PRESETS, type ProgressEvent, type TrainOptions } from '../train/index.js';
 import { checkLimit, type LimitName } from '../netlist/limits.js';
 import { checkOutputPath } from '../util/files.js';
@@ -78,6 +78,7 @@ interface Flags {
   resume?: boolean;
   timeBudget?: number;
   name?: string;
+  conv?: string;
   json?: boolean;
 }
 
@@ -131,7 +132,7 @@ export function registerTrain(program: Command): void {
   const r = defaultRecipe;
   program
     .command('train')
-    .description('train a logic gate network on a dataset and write the frozen netlist (lgn-netlist v1)')
+    .description('train a logic gate network on a dataset and write the frozen netlist (lgn-netlist v1; v2 for a conv model, --conv)')
     .requiredOption('--dataset <name>', 'mnist, fashion-mnist, monk1, monk2, monk3, or csv:PATH')
     .addOption(new Option('--preset <name>', `start from a named recipe; options given with it override its values (${Object.entries(PRESETS).map(([n, p]) => `${n}: ${p.summary}`).join('; ')})`).choices(Object.keys(PRESETS)))
     .option('-o, --output <file>', 'where to write the frozen netlist', 'model.json')
@@ -166,6 +167,7 @@ export function registerTrain(program: Command): void {
     .option('--checkpoint <file>', 'write a checkpoint after every epoch (atomically)')
     .option('--resume', 'continue from --checkpoint if it exists (its settings win, except --epochs and --threads)')
     .option('--time-budget <seconds>', 'stop training after this many seconds, then freeze', numArg('--time-budget'))
+    .option('--conv <stages>', 'a conv model (LogicTreeNet; writes lgn-netlist v2): conv-tree and OR-pooling stages before the gate layers of --width, comma-separated: conv:K[:dD][:rR][:pP][:sS][:cC] (K kernels, trees of depth D (3) over an R×R field (3), padding P (1), stride S (1), leaves from C input channels (2)) and pool[:N] (N×N OR pooling, stride N (2)); e.g. conv:32,pool,conv:64,pool')
     .option('--name <name>', 'netlist name (default from dataset and sizes)')
     .option('--json', 'print a JSON summary (with the per-epoch history) on stdout')
     .addHelpText('after', `
@@ -174,6 +176,8 @@ Examples:
   $ lgnc train --dataset mnist -o mnist-s.json              the default recipe (${r.width.join(',')} gates, ${r.epochs} epochs)
   $ lgnc train --dataset mnist --preset mnist-8k -o mnist-8k.json            8,000 gates, the most accurate HX8K-sized recipe
   $ lgnc train --dataset fashion-mnist --preset fashion-8k --epochs 10 -o f.json   a preset, with one value overridden
+  $ lgnc train --dataset mnist --preset mnist-conv -o mnist-conv.json        a conv model (logic trees, OR pooling), v2 netlist
+  $ lgnc train --dataset mnist --conv conv:16,pool,conv:32,pool --width 4000,2000 --tau auto -o c.json
   $ lgnc train --dataset mnist --param softmax16 --connect unique --layers 6 --width 8000 --tau 10 --epochs 20 --batch 128 --lr 0.01 --seed 1 -o mnist-6x8000.json
   $ lgnc train --dataset mnist --limit 5000 --epochs 2 --json > summary.json
   $ lgnc train --dataset fashion-mnist --encoding uniform:3 --checkpoint fm.ckpt --resume -o fm.json
@@ -189,7 +193,7 @@ and, in "meta", the config, seed, epochs, time and accuracies.`)
         dataset: f.dataset, limit: f.limit, encoding: f.encoding, layers: f.layers, width: f.width, tau: f.tau,
         epochs: f.epochs, batch: f.batch, lr: f.lr, optimizer: f.optimizer, weightDecay: f.weightDecay, param: f.param, rho: f.rho, gumbel: f.gumbel,
         preset: f.preset, shift: f.shift, connectTemp: f.connectTemp, init: f.init, connect: f.connect, shrink: f.shrink, lrSchedule: f.lrSchedule, seed: f.seed, threads: f.threads, checkpoint: f.checkpoint, resume: f.resume,
-        timeBudget: f.timeBudget, name: f.name,
+        timeBudget: f.timeBudget, name: f.name, conv: f.conv,
         csv: f.label !== undefined || f.test !== undefined || f.testFraction !== undefined ? { label: f.label, testFile: f.test, testFraction: f.testFraction } : undefined,
       };
       const progress = progressReporter(!!f.json);
@@ -211,10 +215,11 @@ and, in "meta", the config, seed, epochs, time and accuracies.`)
           config: res.config, history: res.history,
         });
       }
-      process.stdout.write(`wrote ${f.output}: ${gates.toLocaleString('en-US')} gates, frozen test accuracy ${pct(res.frozenTestAccuracy)} ` +
+      const u = res.gateUsage;
+      process.stdout.write(`wrote ${f.output}: ${gates.toLocaleString('en-US')} gates${res.netlist.version === 2 ? ` unrolled (${storedGateCount(res.netlist).toLocaleString('en-US')} stored)` : ''}, frozen test accuracy ${pct(res.frozenTestAccuracy)} ` +
         `(soft ${pct(res.softTestAccuracy)}), ${res.history.length} epoch${res.history.length === 1 ? '' : 's'} in ${res.trainSeconds.toFixed(1)} s ` +
         `(${(res.gateSamplesPerSecond / 1e6).toFixed(1)} M gate-samples/s; ${res.netlist.meta?.cpuSeconds} CPU s, peak ${res.netlist.meta?.peakRssMB} MB)\n` +
-        `discretization gap (soft − frozen) ${(100 * res.discretizationGap).toFixed(2)} points; unused gates ${pct(res.gateUsage.unusedFraction)} ` +
-        `(${res.gateUsage.dead} dead, ${res.gateUsage.passThrough} wires/inverters, ${res.gateUsage.constant} constants)\n`);
+        `discretization gap (soft − frozen) ${(100 * res.discretizationGap).toFixed(2)} points` +
+        (u ? `; unused gates ${pct(u.unusedFraction)} (${u.dead} dead, ${u.passThrough} wires/inverters, ${u.constant} constants)` : '') + '\n');
     });
 }

@@ -8,7 +8,10 @@
 //               value that occurs in the data; duplicates and thresholds at or above the
 //               maximum (bits that would always be 0) are dropped, so a feature may get
 //               fewer than K bits (none when it is constant).
-// Input bits are ordered feature by feature, each feature's thresholds ascending.
+// Input bits are ordered feature by feature, each feature's thresholds ascending: for an
+// image, pixel (y, x)'s K bits are side by side, bit (y·W + x)·K + t. A conv layer reads its
+// input channel-major ([C, H, W], netlist/layers.ts), so `lgnc train --conv` with K > 1
+// starts its netlist with a layer of wires that makes threshold t input channel t.
 
 import { allocSlices, type BitSlices } from '../netlist/evaluate.js';
 import type { ThresholdEncoding } from '../netlist/netlist.js';

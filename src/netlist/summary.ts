@@ -3,7 +3,7 @@
 // unused inputs.
 
 import { unrollNetlist } from './flatten.js';
-import { OP_NAMES } from './gates.js';
+import { OP_NAMES, opSupport } from './gates.js';
 import { layerKind, layerShape, storedGates, type LayerKind } from './layers.js';
 import {
   gateCount, layerGateCounts, netlistWidths, outputsPerClass, storedGateCount,
@@ -58,14 +58,21 @@ export function opHistogram(net: AnyNetlist): number[] {
   return hist;
 }
 
-/** Inputs wired to no gate (v2: to no gate of the unrolled network, "from": "all" layers included). */
+/**
+ * Inputs wired to no gate (v2: read by no gate of the unrolled network, "from": "all" layers
+ * included; there a leaf in the zero padding is folded into its gate's truth table, and the
+ * input the folded gate is wired to counts only if the truth table depends on it — a gate
+ * whose two leaves are both padding is a constant wired to input 0 and reads nothing).
+ */
 function unusedInputs(net: AnyNetlist): number {
   const used = new Uint8Array(net.inputs);
-  const layers = net.version === 2 ? unrollNetlist(net).netlist.layers as GateLayer[] : net.layers.slice(0, 1);
+  const v2 = net.version === 2;
+  const layers = v2 ? unrollNetlist(net).netlist.layers as GateLayer[] : net.layers.slice(0, 1);
   for (const g of layers) {
     for (let i = 0; i < g.op.length; i++) {
-      if (g.a[i] < net.inputs) used[g.a[i]] = 1;
-      if (g.b[i] < net.inputs) used[g.b[i]] = 1;
+      const reads = v2 ? opSupport(g.op[i]) : 3;
+      if (reads & 1 && g.a[i] < net.inputs) used[g.a[i]] = 1;
+      if (reads & 2 && g.b[i] < net.inputs) used[g.b[i]] = 1;
     }
   }
   return used.reduce((n, u) => n + (u ? 0 : 1), 0);

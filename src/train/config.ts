@@ -58,6 +58,11 @@ export interface TrainOptions {
   timeBudget?: number;
   /** Netlist name; default from the dataset and sizes. */
   name?: string;
+  /**
+   * A conv model (LogicTreeNet, conv.ts): its conv and OR-pooling stages before the gate
+   * layers of --width, e.g. "conv:32,pool,conv:64,pool".
+   */
+  conv?: string;
 }
 
 export interface TrainConfig {
@@ -86,6 +91,8 @@ export interface TrainConfig {
   shift: number;
   seed: number;
   threads: number;
+  /** Conv stages (--conv), or null for a network of gate layers only. */
+  conv?: string | null;
 }
 
 export type LrSchedule = 'constant' | 'cosine';
@@ -154,6 +161,20 @@ export const PRESETS: Record<string, { summary: string; options: Partial<TrainOp
     options: {
       encoding: 'uniform:3', width: [2400, 2400, 2200, 1000], tau: 'auto', param: 'iwp', connect: 'topk:8',
       batch: 256, lr: 0.05, shift: 1, epochs: 30,
+    },
+  },
+  'mnist-conv': {
+    summary: 'MNIST, conv logic trees (LogicTreeNet): 16 and 64 kernels of depth 3, OR pooling, 2 gate layers; v2 netlist',
+    options: {
+      conv: 'conv:16,pool,conv:64,pool', encoding: 'uniform:1', width: [8000, 4000], tau: 'auto', param: 'iwp', init: 'residual', connect: 'unique',
+      batch: 64, lr: 0.05, lrSchedule: 'cosine', epochs: 20,
+    },
+  },
+  'fashion-conv': {
+    summary: 'Fashion-MNIST, conv logic trees over 3 thresholds per pixel (3 input channels); v2 netlist',
+    options: {
+      conv: 'conv:16,pool,conv:64,pool', encoding: 'uniform:3', width: [8000, 4000], tau: 'auto', param: 'iwp', init: 'residual', connect: 'unique',
+      batch: 64, lr: 0.05, lrSchedule: 'cosine', epochs: 20,
     },
   },
 };
@@ -248,6 +269,7 @@ export function resolveConfig(options: TrainOptions, classes: number, datasetEnc
     shift: o.shift ?? 0,
     seed: o.seed ?? DEFAULTS.seed,
     threads: o.threads ?? defaultThreads(),
+    ...(o.conv !== undefined ? { conv: o.conv } : {}),
   };
   checkConfig(c, classes);
   if (o.timeBudget !== undefined) check(o.timeBudget > 0, '--time-budget', o.timeBudget, 'must be a number of seconds > 0.');

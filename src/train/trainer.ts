@@ -11,7 +11,7 @@ import { loadDataset } from '../data/load.js';
 import type { Dataset } from '../data/dataset.js';
 import { evaluateInBulk } from '../emit/wasm-runtime.js';
 import type { BitSlices } from '../netlist/evaluate.js';
-import { gateCount, type Netlist, type ThresholdEncoding } from '../netlist/netlist.js';
+import { gateCount, type AnyNetlist, type Netlist, type NetlistV2, type ThresholdEncoding } from '../netlist/netlist.js';
 import { mulberry32 } from '../netlist/vectors.js';
 import { UserError } from '../util/errors.js';
 import { loadCheckpointArrays, readCheckpointHeader, writeCheckpoint, type EpochRecord } from './checkpoint.js';
@@ -27,6 +27,7 @@ import { Pool, type AdamParams } from './pool.js';
 import { kernelModule } from './wasm.js';
 import { allocState, CONNECT_DENSE, PAR, type Augment, type State } from './state.js';
 import { gateUsage, type GateUsage } from './usage.js';
+import { checkpointConfig, trainConv } from './convtrain.js';
 
 export type ProgressEvent =
   | { kind: 'start'; config: TrainConfig; gates: number; inputs: number; trainSamples: number; testSamples: number; resumedEpochs: number; note?: string }
@@ -34,7 +35,8 @@ export type ProgressEvent =
   | { kind: 'epoch'; record: EpochRecord; epochs: number };
 
 export interface TrainResult {
-  netlist: Netlist;
+  /** Version 1, or version 2 for a conv model (--conv). */
+  netlist: Netlist | NetlistV2;
   history: EpochRecord[];
   config: TrainConfig;
   softTestAccuracy: number;
@@ -43,6 +45,7 @@ export interface TrainResult {
   wallSeconds: number;
   /** soft − frozen test accuracy. */
   discretizationGap: number;
+  /** Of a conv model: of its unrolled gates. */
   gateUsage: GateUsage;
   /** Gate-samples per second of training steps (forward + backward + update). */
   gateSamplesPerSecond: number;
@@ -351,8 +354,8 @@ function shrinkConnections(st: State, from: number, K: number): void {
   }
 }
 
-/** Accuracy of a netlist under the reference evaluator on encoded samples. */
-export function netlistAccuracy(net: Netlist, x: BitSlices, labels: Int32Array): number {
+/** Accuracy of a netlist on encoded samples (evaluateInBulk: the reference evaluator, or past 4,096 samples the cross-checked compiled backend). */
+export function netlistAccuracy(net: AnyNetlist, x: BitSlices, labels: Int32Array): number {
   const { predictions } = evaluateInBulk(net, x);
   let ok = 0;
   for (let s = 0; s < x.count; s++) if (predictions[s] === labels[s]) ok++;
@@ -362,6 +365,8 @@ export function netlistAccuracy(net: Netlist, x: BitSlices, labels: Int32Array):
 /** Trains as the options say; the frozen netlist carries the encoding and a full `meta`. */
 export async function train(options: TrainOptions, onProgress: (e: ProgressEvent) => void = () => {}): Promise<TrainResult> {
   const o = withPreset(options);
+  // Conv models (--conv, or resuming a conv checkpoint) train in convtrain.ts.
+  if (o.conv !== undefined || (o.resume && o.checkpoint && checkpointConfig(o.checkpoint)?.kind === 'conv')) return trainConv(o, onProgress);
   const wall0 = performance.now();
   const cpu0 = cpuNow();
   let config: TrainConfig | undefined;

@@ -6,13 +6,23 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateNetlist, getBit } from '../../src/netlist/evaluate.js';
 import { flattenNetlist, unrollNetlist } from '../../src/netlist/flatten.js';
-import { formatNetlist, gateCount, layerGateCounts, loadNetlist, parseNetlist, storedGateCount, type NetlistV2 } from '../../src/netlist/netlist.js';
+import { formatNetlist, gateCount, layerGateCounts, loadNetlist, parseNetlist, storedGateCount, validateNetlist, type AnyNetlist, type NetlistV2 } from '../../src/netlist/netlist.js';
 import { randomConvNetlist } from '../../src/netlist/random.js';
 import { summarize } from '../../src/netlist/summary.js';
 import { exhaustiveVectors, randomVectors } from '../../src/netlist/vectors.js';
 import { irFromNetlist } from '../../src/ir/from-netlist.js';
 import { evaluateIr } from '../../src/ir/evaluate.js';
-import { fixture } from '../helpers/cli.js';
+import { fixture, lgnc } from '../helpers/cli.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const tmpDir = mkdtempSync(join(tmpdir(), 'lgnc-conv-check-'));
+const writeTmp = (name: string, net: AnyNetlist) => {
+  const p = join(tmpDir, name);
+  writeFileSync(p, formatNetlist(net));
+  return p;
+};
 import { scalarEvalV2 } from '../helpers/scalar.js';
 
 const SEEDS = Array.from({ length: 40 }, (_, i) => i + 1);
@@ -166,5 +176,21 @@ describe('netlist v2: sizes that come from shapes are bounded', () => {
     const t0 = performance.now();
     expect(() => parseNetlist(JSON.stringify(hostile), 'h.json')).toThrow(/h\.json: \/layers\/0: unrolls to [\d,]+ signals, more than lgnc's limit/);
     expect(performance.now() - t0).toBeLessThan(2000);
+  });
+});
+
+describe('lgnc check: unused inputs of a conv model', () => {
+  it('a gate whose two leaves both fall in the zero padding reads no input (not input 0)', () => {
+    // Leaves (2, 2) and (2, 1) of a 3 × 3 field, padding 1: position (y, x) reads inputs (y + 1, x + 1)
+    // and (y + 1, x); row 0 of the image is never read, and at (2, 2) both leaves are padding.
+    const net = validateNetlist({
+      format: 'lgn-netlist', version: 2, name: 'pad', inputs: 9,
+      layers: [{ kind: 'conv', input: [1, 3, 3], receptiveField: [3, 3], stride: 1, padding: 1, kernels: 1, depth: 1, leaves: [[[0, 2, 2], [0, 2, 1]]], op: [[6]] }],
+      output: { kind: 'groupsum', classes: 3 },
+    });
+    expect(summarize(net).unusedInputs).toBe(3);
+    const r = lgnc(['check', '--json', writeTmp('pad.json', net)]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ unusedInputs: 3 });
   });
 });
