@@ -6,6 +6,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { saveNetlist, gateCount, storedGateCount } from '../netlist/netlist.js';
 import { train, defaultRecipe, PRESETS, type ProgressEvent, type TrainOptions } from '../train/index.js';
+import type { LrSchedule } from '../train/config.js';
 import { checkLimit, type LimitName } from '../netlist/limits.js';
 import { checkOutputPath } from '../util/files.js';
 import { printJson } from './output.js';
@@ -68,7 +69,8 @@ interface Flags {
   init?: 'gaussian' | 'residual';
   connect?: 'random' | 'unique' | 'dense' | `topk:${number}`;
   shrink?: string;
-  lrSchedule?: 'constant' | 'cosine';
+  lrSchedule?: LrSchedule;
+  redraw?: string;
   preset?: string;
   shift?: number;
   connectTemp?: number;
@@ -161,7 +163,8 @@ export function registerTrain(program: Command): void {
     .option('--shrink <E:K,...>', 'learnable connections: after epoch E keep only the K best candidates of every gate input (e.g. 1:16,3:4; later epochs get cheaper)')
     .option('--connect-temp <T>', 'topk:K: the candidate softmax temperature falls from 1 to T over the run, hardening each input toward its best candidate (default 1: constant)', numArg('--connect-temp'))
     .option('--shift <px>', 'augmentation: shift every training image by up to px pixels (random each step; images with uniform:K encodings) (default 0)', intArg('--shift', 0))
-    .addOption(new Option('--lr-schedule <kind>', 'learning rate over the run: constant, or cosine decay to 0 (default constant)').choices(['constant', 'cosine']))
+    .option('--lr-schedule <kind>', 'learning rate over the run: constant, cosine (decay to 0), or decay:F (constant, then linear to 0 over the last fraction F of the run, e.g. decay:0.3) (default constant)')
+    .option('--redraw <R:E>', 'topk:K: after each of the first E epochs every gate input replaces its R weakest candidates by new random sources (e.g. 2:20)')
     .option('--seed <n>', `random seed: connections, init, shuffling (default ${r.seed})`, intArg('--seed', 0, 'seed'))
     .option('--threads <n>', 'worker threads (default: min(2, cores)); same seed + threads → same netlist', intArg('--threads', 1, 'threads'))
     .option('--checkpoint <file>', 'write a checkpoint after every epoch (atomically)')
@@ -192,7 +195,7 @@ and, in "meta", the config, seed, epochs, time and accuracies.`)
       const opts: TrainOptions = {
         dataset: f.dataset, limit: f.limit, encoding: f.encoding, layers: f.layers, width: f.width, tau: f.tau,
         epochs: f.epochs, batch: f.batch, lr: f.lr, optimizer: f.optimizer, weightDecay: f.weightDecay, param: f.param, rho: f.rho, gumbel: f.gumbel,
-        preset: f.preset, shift: f.shift, connectTemp: f.connectTemp, init: f.init, connect: f.connect, shrink: f.shrink, lrSchedule: f.lrSchedule, seed: f.seed, threads: f.threads, checkpoint: f.checkpoint, resume: f.resume,
+        preset: f.preset, shift: f.shift, connectTemp: f.connectTemp, init: f.init, connect: f.connect, shrink: f.shrink, lrSchedule: f.lrSchedule, redraw: f.redraw, seed: f.seed, threads: f.threads, checkpoint: f.checkpoint, resume: f.resume,
         timeBudget: f.timeBudget, name: f.name, conv: f.conv,
         csv: f.label !== undefined || f.test !== undefined || f.testFraction !== undefined ? { label: f.label, testFile: f.test, testFraction: f.testFraction } : undefined,
       };

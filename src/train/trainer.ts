@@ -15,7 +15,8 @@ import { gateCount, type AnyNetlist, type Netlist, type NetlistV2, type Threshol
 import { mulberry32 } from '../netlist/vectors.js';
 import { UserError } from '../util/errors.js';
 import { loadCheckpointArrays, readCheckpointHeader, writeCheckpoint, type EpochRecord } from './checkpoint.js';
-import { checkConfig, connectAt, resolveConfig, withPreset, type TrainConfig, type TrainOptions } from './config.js';
+import { checkConfig, connectAt, lrFactor, resolveConfig, withPreset, type TrainConfig, type TrainOptions } from './config.js';
+import { redrawCandidates, redrawRandom } from './redraw.js';
 import { connectLayer, topkOf } from './connect.js';
 import { argmaxCandidate, candidateWeights, connectInvTemp } from './topk.js';
 import { keepBest } from './dense.js';
@@ -193,6 +194,10 @@ export async function createTrainer(options: TrainOptions, configOverride?: Trai
       // Schedules are functions of the step count, so a resumed run computes the same values.
       st.par[PAR.CONNECT_INV_TEMP] = connectInvTemp(config.connectTemp, trainer.step, totalSteps);
       trainer.setConnect(connectAt(config, epoch));
+      if (config.redraw && epoch >= 1 && epoch <= config.redraw[1] && trainer.connect > 0) {
+        pool.sync();
+        redrawConnections(st, trainer.connect, config.redraw[0], redrawRandom(config.seed, epoch));
+      }
       // Mix weights from the logits at every epoch start, as a resumed run computes them.
       refreshConnections(st, trainer.connect);
       epochOrder(order, config.seed, epoch);
@@ -204,7 +209,7 @@ export async function createTrainer(options: TrainOptions, configOverride?: Trai
         st.batchIdx.set(order.subarray(s * config.batch, s * config.batch + B));
         trainer.step++;
         st.par[PAR.CONNECT_INV_TEMP] = connectInvTemp(config.connectTemp, trainer.step, totalSteps);
-        adam.lr = config.lrSchedule === 'cosine' ? config.lr * 0.5 * (1 + Math.cos((Math.PI * Math.min(trainer.step - 1, totalSteps)) / totalSteps)) : config.lr;
+        adam.lr = config.lr * lrFactor(config.lrSchedule, trainer.step, totalSteps);
         const r = pool.step(B, config.tau, trainer.step, adam);
         lossSum += r.lossSum;
         correct += r.correct;
@@ -352,6 +357,20 @@ function shrinkConnections(st: State, from: number, K: number): void {
       }
     }
   }
+}
+
+/** `--redraw`: every gate input (a, then b, gate by gate) re-draws its R weakest of K candidates. */
+function redrawConnections(st: State, K: number, R: number, rand: () => number): number {
+  let replaced = 0;
+  st.shape.widths.forEach((W, l) => {
+    const P = l ? st.shape.widths[l - 1] : st.shape.inputs;
+    for (let j = 0; j < W; j++) {
+      const g = st.offsets[l] + j;
+      replaced += redrawCandidates({ cand: st.candA, clog: st.clogA, cm: st.cmA, cv: st.cvA }, K, R, g, 1, P, rand);
+      replaced += redrawCandidates({ cand: st.candB, clog: st.clogB, cm: st.cmB, cv: st.cvB }, K, R, g, 1, P, rand);
+    }
+  });
+  return replaced;
 }
 
 /** Accuracy of a netlist on encoded samples (evaluateInBulk: the reference evaluator, or past 4,096 samples the cross-checked compiled backend). */

@@ -19,7 +19,7 @@ describe('lgnc train (CLI)', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Examples:/);
     expect(r.stdout).toMatch(/\$ lgnc train --dataset mnist --param softmax16 --connect unique --layers 6 --width 8000 --tau 10/);
-    for (const flag of ['--dataset', '--encoding', '--checkpoint', '--resume', '--limit', '--threads', '--json', '--preset', '--shrink', '--shift', '--connect-temp', '--lr-schedule']) expect(r.stdout).toContain(flag);
+    for (const flag of ['--dataset', '--encoding', '--checkpoint', '--resume', '--limit', '--threads', '--json', '--preset', '--shrink', '--shift', '--connect-temp', '--lr-schedule', '--redraw']) expect(r.stdout).toContain(flag);
     expect(r.stdout).toMatch(/mnist-8k/);
     expect(r.stdout).toMatch(/fashion-8k/);
     expect(r.stdout.replace(/\s+/g, " ")).toMatch(/dense \(learnable over all signals of the previous layer\)/);
@@ -30,7 +30,8 @@ describe('lgnc train (CLI)', () => {
     const r = lgnc(['train', '--dataset', 'monk1', '--preset', 'mnist-8k', '--width', '40,20', '--epochs', '2', '--shift', '0', '--encoding', 'uniform:1', '--threads', '1', '-o', out, '--json']);
     expect(r.code).toBe(0);
     const s = JSON.parse(r.stdout);
-    expect(s.config).toMatchObject({ preset: 'mnist-8k', widths: [40, 20], epochs: 2, connect: 'topk:8', lr: 0.05 });
+    // The preset's values under the given ones (src/train/config.ts PRESETS).
+    expect(s.config).toMatchObject({ preset: 'mnist-8k', widths: [40, 20], epochs: 2, connect: 'topk:16', lr: 0.05, redraw: [4, 32], lrSchedule: 'decay:0.4', shift: 0 });
     expect(loadNetlist(out).meta).toMatchObject({ config: { preset: 'mnist-8k' } });
     const bad = lgnc(['train', '--dataset', 'monk1', '--preset', 'nope', '-o', join(tmp, 'nope.json')]);
     expect(bad.code).toBe(2);
