@@ -33,6 +33,7 @@ export function registerSynth(program: Command): void {
     .option('--stream-count <n>', 'stream shell: vectors to run before done (default 2^20)', num('--stream-count'))
     .option('--shell-width <bits>', 'serial shell: input bits per clock (default 8)', num('--shell-width'))
     .option('--scores', 'serial shell: also output the registered class scores (costs pins)')
+    .option('--no-bram-buffer', 'serial shell and board tops: keep the input vector in flip-flops, not in the block RAMs (one logic cell per input bit)')
     .option('--freq <MHz>', 'target clock for place and route (default 50, or the board clock)', num('--freq'))
     .option('--seed <n>', 'nextpnr placement seed (default 1)', num('--seed'))
     .addOption(new Option('--router <router>', 'nextpnr router: router1 (higher Fmax) or router2 (several times faster)').choices(['router1', 'router2']).default(undefined, 'router1'))
