@@ -76,7 +76,9 @@ function latencyText(r: SynthReport): string {
   const th = r.throughput;
   if (r.shell.kind === 'uart') return `${th.latencyCycles.toLocaleString('en-US')} cycles (${th.beats} bytes in + 1 byte out over the UART)`;
   if (r.shell.kind === 'none') return th.latencyCycles ? `${th.latencyCycles} cycles (the core's pipeline)` : '0 cycles (combinational core)';
-  return `${th.latencyCycles} cycles (${th.beats} input beats${th.coreLatency ? ` + 1 + core ${th.coreLatency}` : ''})`;
+  if (r.shell.kind === 'stream') return `${th.latencyCycles} cycles (1 to load the vector${th.coreLatency ? ` + core ${th.coreLatency}` : ''})`;
+  const ram = r.shell.brams ? ` + 1 to read the block RAM buffer` : '';
+  return `${th.latencyCycles} cycles (${th.beats} input beats${th.coreLatency ? ` + 1 + core ${th.coreLatency}` : ''}${ram})`;
 }
 
 function pct(u: { used: number; available: number }): string {
@@ -96,7 +98,7 @@ export function formatReport(r: SynthReport): string {
   const t = r.timing;
   const cp = t.criticalPath;
   const th = r.throughput;
-  const shell = r.shell.kind === 'serial' ? `serial, ${r.shell.width} bits per clock${r.shell.scores ? ', with scores' : ''}`
+  const shell = r.shell.kind === 'serial' ? `serial, ${r.shell.width} bits per clock${r.shell.scores ? ', with scores' : ''}${r.shell.brams ? `, input vector in ${r.shell.brams} block RAMs` : ''}`
     : r.shell.kind === 'uart' ? `UART board top (${r.board})`
     : r.shell.kind === 'stream' ? `stream: on-chip source, one vector per clock, ${r.stream!.count.toLocaleString('en-US')} vectors into a 64-bit MISR` : 'none (bare core)';
   const lines = [
