@@ -12,11 +12,15 @@
 //              r = {scores, class_id} ({{RESULT_BITS}} bits, class_id in the low bits) is
 //              folded in as s <= (s << 1) ^ (s[{{MISR_TOP}}] ? P : 0) ^ fold(r), where fold
 //              XORs bit k of r into bit k mod {{MISR_WIDTH}}.
-//   run:       {{COUNT}} vectors from power-up (or from the edge after `start`), one per clock;
-//              `done` rises after the last result is folded, then `signature` and `cycles`
-//              (rising edges from the first vector to done: {{COUNT}} + core latency + 1 for a
-//              pipelined core, {{COUNT}} for a combinational one) hold still.
-//              Raise `start` for one cycle only after `done` to run again.
+//   run:       {{COUNT}} vectors, one per clock: the first rising edge after power-up (or
+//              the edge that samples `start`) loads the seed, each later edge the next
+//              vector; `done` rises on the edge that folds the last result, then `signature`
+//              and `cycles` (rising edges from the loading edge to done, both counted:
+//              {{COUNT}} + core latency + 1) hold still. Raise `start` for one cycle only
+//              after `done` to run again.
+//   cost:      a pipelined core registers its inputs (its bank 0); the automaton hands it
+//              its next state, so that bank and the cells are the same flip-flops (Yosys
+//              merges them) and the source costs one logic cell per cell.
 module {{SHELL}} (
   input  wire        clk,
   input  wire        start,
@@ -26,13 +30,17 @@ module {{SHELL}} (
 );
   localparam [{{CELLS}}-1:0] SEED = {{CELLS}}'h{{SEED_HEX}};
   localparam [{{MISR_WIDTH}}-1:0] POLY = {{MISR_WIDTH}}'h{{POLY_HEX}};
-  localparam [{{COUNT_BITS}}-1:0] COUNT = {{COUNT_BITS}}'d{{COUNT}};
+  localparam [31:0] COUNT = 32'd{{COUNT}};
+  localparam [31:0] DONE_AT = 32'd{{DONE_AT}};
 
-  reg [{{CELLS}}-1:0] cells = SEED;
-  reg [{{COUNT_BITS}}-1:0] sent = {{COUNT_BITS}}'d0;
-  reg [{{COUNT_BITS}}-1:0] got = {{COUNT_BITS}}'d0;
-  wire in_valid = sent != COUNT && !start;
+  reg [{{CELLS}}-1:0] cells = {{CELLS}}'d0;
+  reg booted = 1'b0;   // the first edge loads the seed
+  reg sending = 1'b0;  // cells holds a vector of the run
+  wire load = start || !booted;
   wire [{{CELLS}}-1:0] next = {cells[{{CELLS_TOP}}-1:0], cells[{{CELLS_TOP}}]} ^ (cells | {cells[0], cells[{{CELLS_TOP}}:1]});
+  wire [{{CELLS}}-1:0] cells_d = load ? SEED : next;
+  // Edge t after the loading one (cycles = t + 1 before it) loads vector t: valid while t < COUNT.
+  wire sending_d = load || (sending && cycles != COUNT);
 
   wire [{{INPUTS}}-1:0] x = {{X_BITS}};
   wire [{{SCORES_WIDTH}}-1:0] core_scores;
@@ -43,24 +51,18 @@ module {{SHELL}} (
   wire [{{MISR_WIDTH}}-1:0] folded = {{FOLD}};
 
   always @(posedge clk) begin
-    if (start) begin
-      cells <= SEED;
-      sent <= {{COUNT_BITS}}'d0;
-      got <= {{COUNT_BITS}}'d0;
+    booted <= 1'b1;
+    cells <= cells_d;
+    sending <= sending_d;
+    if (load) begin
       signature <= {{MISR_WIDTH}}'d0;
-      cycles <= 32'd0;
+      cycles <= 32'd1;
       done <= 1'b0;
-    end else begin
-      if (in_valid) begin
-        cells <= next;
-        sent <= sent + 1'b1;
-      end
-      if (core_valid) begin
-        signature <= {signature[{{MISR_TOP}}-1:0], 1'b0} ^ (signature[{{MISR_TOP}}] ? POLY : {{MISR_WIDTH}}'d0) ^ folded;
-        got <= got + 1'b1;
-        if (got == COUNT - 1'b1) done <= 1'b1;
-      end
-      if (!done) cycles <= cycles + 1'b1;
+    end else if (!done) begin
+      if (core_valid) signature <= {signature[{{MISR_TOP}}-1:0], 1'b0} ^ (signature[{{MISR_TOP}}] ? POLY : {{MISR_WIDTH}}'d0) ^ folded;
+      // The last result (of vector COUNT - 1) is folded on the edge after cycles reaches DONE_AT.
+      if (cycles == DONE_AT) done <= 1'b1;
+      cycles <= cycles + 1'b1;
     end
   end
 endmodule

@@ -100,7 +100,7 @@ function printReport(m: BuildManifest, dir: string, ms: number, files: string[])
     ['levels', s.levels],
     ['popcount', `${m.classes} × ${fmt(m.outputsPerClass)} outputs → ${m.scoreWidth}-bit scores: ${fmt(s.popcount.fullAdders)} full adders, ${fmt(s.popcount.halfAdders)} half adders`],
     ['LUT4 (est.)', `${fmt(s.lut4Estimate)} (iCE40: HX1K 1,280, UP5K 5,280, HX8K 7,680 logic cells)`],
-    ['timing', m.pipeline.every === null ? 'combinational (latency 0)' : `pipelined every ${m.pipeline.every} levels${m.pipeline.auto ? ` (auto for ${m.pipeline.auto.freqMHz} MHz: model ${m.pipeline.auto.stageNs} ns a stage, largest fanout ${m.pipeline.auto.maxFanout}${m.pipeline.auto.meets ? '' : '; the model says the target is out of reach'})` : ''}: latency ${m.pipeline.latency} cycles, ${fmt(s.registers)} register bits, one result per clock`],
+    ['timing', m.pipeline.every === null ? 'combinational (latency 0)' : `pipelined ${m.pipeline.auto ? `in stages of ${m.pipeline.auto.stages.join(', ')} levels` : `every ${m.pipeline.every} levels`}${m.pipeline.auto ? ` (auto for ${m.pipeline.auto.freqMHz} MHz: model at most ${m.pipeline.auto.stageNs} ns a stage, largest fanout ${m.pipeline.auto.maxFanout}${m.pipeline.auto.meets ? '' : '; the model says the target is out of reach'})` : ''}: latency ${m.pipeline.latency} cycles, ${fmt(s.registers)} register bits, one result per clock`],
   ]));
   if (s.passes.length) {
     out.write('\npasses\n');

@@ -33,6 +33,7 @@ export function registerSynth(program: Command): void {
     .option('--stream-count <n>', 'stream shell: vectors to run before done (default 2^20)', num('--stream-count'))
     .option('--shell-width <bits>', 'serial shell: input bits per clock (default 8)', num('--shell-width'))
     .option('--scores', 'serial shell: also output the registered class scores (costs pins)')
+    .option('--no-bram-buffer', 'serial shell and board tops: keep the input vector in flip-flops, not in the block RAMs (one logic cell per input bit)')
     .option('--freq <MHz>', 'target clock for place and route (default 50, or the board clock)', num('--freq'))
     .option('--seed <n>', 'nextpnr placement seed (default 1)', num('--seed'))
     .addOption(new Option('--router <router>', 'nextpnr router: router1 (higher Fmax) or router2 (several times faster)').choices(['router1', 'router2']).default(undefined, 'router1'))
@@ -75,7 +76,9 @@ function latencyText(r: SynthReport): string {
   const th = r.throughput;
   if (r.shell.kind === 'uart') return `${th.latencyCycles.toLocaleString('en-US')} cycles (${th.beats} bytes in + 1 byte out over the UART)`;
   if (r.shell.kind === 'none') return th.latencyCycles ? `${th.latencyCycles} cycles (the core's pipeline)` : '0 cycles (combinational core)';
-  return `${th.latencyCycles} cycles (${th.beats} input beats${th.coreLatency ? ` + 1 + core ${th.coreLatency}` : ''})`;
+  if (r.shell.kind === 'stream') return `${th.latencyCycles} cycles (1 to load the vector${th.coreLatency ? ` + core ${th.coreLatency}` : ''})`;
+  const ram = r.shell.brams ? ` + 1 to read the block RAM buffer` : '';
+  return `${th.latencyCycles} cycles (${th.beats} input beats${th.coreLatency ? ` + 1 + core ${th.coreLatency}` : ''}${ram})`;
 }
 
 function pct(u: { used: number; available: number }): string {
@@ -95,7 +98,7 @@ export function formatReport(r: SynthReport): string {
   const t = r.timing;
   const cp = t.criticalPath;
   const th = r.throughput;
-  const shell = r.shell.kind === 'serial' ? `serial, ${r.shell.width} bits per clock${r.shell.scores ? ', with scores' : ''}`
+  const shell = r.shell.kind === 'serial' ? `serial, ${r.shell.width} bits per clock${r.shell.scores ? ', with scores' : ''}${r.shell.brams ? `, input vector in ${r.shell.brams} block RAMs` : ''}`
     : r.shell.kind === 'uart' ? `UART board top (${r.board})`
     : r.shell.kind === 'stream' ? `stream: on-chip source, one vector per clock, ${r.stream!.count.toLocaleString('en-US')} vectors into a 64-bit MISR` : 'none (bare core)';
   const lines = [

@@ -291,7 +291,7 @@ function headerLines(m: Omit<BuildManifest, 'stats'>, s: CompileStats, modelName
     `interface: x[${m.inputs - 1}:0] in; scores[${m.classes * m.scoreWidth - 1}:0] out (${m.classes} classes x ${m.scoreWidth} bits, class c at [c*${m.scoreWidth} +: ${m.scoreWidth}]); class_id[${m.classWidth - 1}:0] out (argmax, ties to the lowest class)`,
     m.pipeline.every === null
       ? 'timing: combinational (latency 0)'
-      : `timing: pipelined, registers every ${m.pipeline.every} gate levels${m.pipeline.auto ? ` (--pipeline auto for ${m.pipeline.auto.freqMHz} MHz: the delay model gives ${m.pipeline.auto.stageNs} ns a stage)` : ''}; clk, in_valid, out_valid; latency ${m.pipeline.latency} cycles, one result per clock`,
+      : `timing: pipelined, ${m.pipeline.auto ? `stages of ${m.pipeline.auto.stages.join(', ')} gate levels (--pipeline auto for ${m.pipeline.auto.freqMHz} MHz: the delay model gives at most ${m.pipeline.auto.stageNs} ns a stage)` : `registers every ${m.pipeline.every} gate levels`}; clk, in_valid, out_valid; latency ${m.pipeline.latency} cycles, one result per clock`,
     `optimized: ${m.optimized ? 'yes' : 'no (--no-opt: the network gate for gate)'}`,
     m.arith !== 'gates'
       ? `arithmetic: Group-Sum as carry-save full adders + one carry-chain add per class (${s.arith?.fullAdders} full adders${s.arith?.fusedGates ? `, ${s.arith.fusedGates} last-layer gates taken into the popcount` : ''}), argmax as ${s.arith?.comparators} carry-chain comparators`
@@ -431,7 +431,7 @@ export function compileToDir(netlistPath: string, outDir: string, opts: CompileO
   const v = pipeline !== null
     ? emitVerilog(ir, {
       top,
-      pipeline,
+      pipeline: auto ? auto.stages : pipeline,
       header: ({ latency, registers }) => {
         manifest.pipeline.latency = latency;
         stats.registers = registers;

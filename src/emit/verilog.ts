@@ -3,11 +3,11 @@
 //   input  wire [N-1:0]   x         netlist input bit i is x[i]
 //   output wire [K*W-1:0] scores    class c at [c*W +: W]
 //   output wire [CW-1:0]  class_id  argmax, ties to the lowest class
-// and with `pipeline: P` (P gate levels per stage) also clk, in_valid, out_valid: inputs are
-// sampled on a rising edge into register bank 0; a gate at level l is computed in stage
-// ceil(l / P) and every value crossing a stage boundary goes through a register; the outputs
-// come from bank R = max(1, ceil(depth / P)), so the latency is R rising edges after the
-// sampling edge. All registers start at 0 (declaration initializers, no reset port).
+// and with `pipeline: P` (P gate levels per stage, or a list of stage sizes) also clk,
+// in_valid, out_valid: inputs are sampled on a rising edge into register bank 0; a gate at
+// level l is computed in the stage whose levels hold l (ceil(l / P) for a uniform P) and every
+// value crossing a stage boundary goes through a register; the outputs come from the last
+// bank R (at least 1), so the latency is R rising edges after the sampling edge. All registers start at 0 (declaration initializers, no reset port).
 //
 // Each gate is one `wire` whose expression is derived from its truth table (gate table in
 // netlist/gates.ts — no second copy of the ops here): AND/OR forms with the needed
@@ -20,8 +20,8 @@ import {
 
 export interface VerilogOptions {
   top: string;
-  /** Gate levels per pipeline stage; null for a purely combinational module. */
-  pipeline: number | null;
+  /** Gate levels per pipeline stage (one number: every stage; a list: stage by stage, the last repeating); null for a purely combinational module. */
+  pipeline: number | number[] | null;
   /** Comment lines for the header (model, hash, version, statistics), given the latency. */
   header: (r: { latency: number; registers: number }) => string[];
 }
@@ -195,13 +195,21 @@ function combinationalBody(ir: Ir, w: ByteWriter): { latency: number; registers:
   return { latency: 0, registers: 0 };
 }
 
-function pipelinedBody(ir: Ir, every: number, live: Uint8Array, w: ByteWriter): { latency: number; registers: number } {
+function pipelinedBody(ir: Ir, plan: number | number[], live: Uint8Array, w: ByteWriter): { latency: number; registers: number } {
   const first = firstGateNode(ir);
   const levels = nodeLevels(ir);
   const nodes = first + ir.gates;
-  // Stage of each node: inputs are in bank 0 (stage 0); gate at level l in stage ceil(l / every).
+  let depth = 0;
+  for (let n = first; n < nodes; n++) depth = Math.max(depth, levels[n]);
+  // ends[s]: the last gate level of stage s (stage 0 is the input bank, level 0).
+  const sizes = typeof plan === 'number' ? [plan] : plan;
+  const ends = [0];
+  for (let s = 0; ends[ends.length - 1] < depth; s++) ends.push(ends[ends.length - 1] + sizes[Math.min(s, sizes.length - 1)]);
+  const stageOfLevel = new Int32Array(depth + 1);
+  for (let s = 1, l = 1; l <= depth; l++) { while (ends[s] < l) s++; stageOfLevel[l] = s; }
+  // Stage of each node: inputs are in bank 0 (stage 0); a gate at level l in the stage whose levels hold l.
   const stage = new Int32Array(nodes);
-  for (let n = first; n < nodes; n++) stage[n] = Math.ceil(levels[n] / every);
+  for (let n = first; n < nodes; n++) stage[n] = stageOfLevel[levels[n]];
   const sinks = [ir.scores!, ir.classId!];
   let sinkStage = 0;
   for (const s of sinks) for (let i = 0; i < s.length; i++) sinkStage = Math.max(sinkStage, stage[s[i] >>> 1]);
@@ -252,7 +260,7 @@ function pipelinedBody(ir: Ir, every: number, live: Uint8Array, w: ByteWriter): 
   };
   bank(0);
   for (let s = 1; s <= R; s++) {
-    w.str(`\n  // stage ${s}: gate levels ${(s - 1) * every + 1}..${s * every}\n`);
+    w.str(`\n  // stage ${s}: gate levels ${ends[s - 1] + 1}..${ends[s]}\n`);
     // Logic in stage s reads gates of the same stage directly, everything else from bank s − 1.
     const valueIn: NodeWriter = (w, n) => {
       if (n === 0) w.str("1'b0");

@@ -15,7 +15,7 @@ import { allocSlices, evaluateNetlist } from '../netlist/evaluate.js';
 import type { AnyNetlist } from '../netlist/netlist.js';
 import { mulberry32 } from '../netlist/vectors.js';
 import { UserError } from '../util/errors.js';
-import { bitsFor, fillTemplate, readAsset } from './shell.js';
+import { fillTemplate, readAsset } from './shell.js';
 import { requireVerilator } from './verilator.js';
 
 export const DEFAULT_STREAM_COUNT = 2 ** 20;
@@ -83,7 +83,9 @@ export function streamShell(core: CoreInterface, o: StreamOptions): { name: stri
   const plan = streamPlan(core, o);
   const name = streamShellName(core);
   const xBits: string[] = new Array<string>(core.inputs).fill("1'b0");
-  plan.read.forEach((bit, i) => { xBits[bit] = `cells[${i}]`; });
+  // A pipelined core samples the automaton's next state, so its input bank is the cells.
+  const src = core.pipelined ? 'cells_d' : 'cells';
+  plan.read.forEach((bit, i) => { xBits[bit] = `${src}[${i}]`; });
   const fold: string[] = [];
   for (let i = 0; i < MISR_WIDTH; i++) {
     const terms: string[] = [];
@@ -91,9 +93,9 @@ export function streamShell(core: CoreInterface, o: StreamOptions): { name: stri
     fold.push(terms.length ? terms.join(' ^ ') : "1'b0");
   }
   const ports = core.pipelined
-    ? `.clk(clk), .in_valid(in_valid), .x(x), .out_valid(core_valid), .scores(core_scores), .class_id(core_class)`
+    ? `.clk(clk), .in_valid(sending_d), .x(x), .out_valid(core_valid), .scores(core_scores), .class_id(core_class)`
     : `.x(x), .scores(core_scores), .class_id(core_class)`;
-  const instance = `  ${core.top} core (${ports});\n` + (core.pipelined ? '' : '  assign core_valid = in_valid;  // combinational core: the result is ready with the vector\n');
+  const instance = `  ${core.top} core (${ports});\n` + (core.pipelined ? '' : '  assign core_valid = sending;  // combinational core: the result is ready with the vector\n');
   const polyBits = Array.from({ length: MISR_WIDTH }, (_, i) => Number((MISR_POLY >> BigInt(i)) & 1n));
   const verilog = fillTemplate(readAsset('templates/shell_stream.v'), {
     SHELL: name,
@@ -107,7 +109,7 @@ export function streamShell(core: CoreInterface, o: StreamOptions): { name: stri
     POLY_HEX: hex(polyBits, MISR_WIDTH),
     RESULT_BITS: plan.resultBits,
     COUNT: plan.count,
-    COUNT_BITS: bitsFor(plan.count),
+    DONE_AT: plan.count + core.latency,
     INPUTS: core.inputs,
     X_BITS: `{${xBits.slice().reverse().join(', ')}}`,
     SCORES_WIDTH: core.classes * core.scoreWidth,
@@ -127,9 +129,9 @@ export interface StreamExpectation {
   cycles: number;
 }
 
-/** Edges from the first vector to done: count, plus latency + 1 for a pipelined core. */
+/** Edges from the one that loads the first vector to done, both counted: count + latency + 1 (latency 0 for a combinational core). */
 export function streamCycles(core: CoreInterface, count: number): number {
-  return count + (core.pipelined ? core.latency + 1 : 0);
+  return count + core.latency + 1;
 }
 
 /** What the stream shell must end with: the automaton's vectors through the reference evaluator, folded by the MISR. */

@@ -18,7 +18,7 @@ import { LGNC_VERSION } from '../util/version.js';
 import { findBoard, type Board } from './boards.js';
 import { findDevice, findPackage } from './devices.js';
 import { icepack, nextpnrPackageVersion, placeAndRoute, type NextpnrReport } from './nextpnr.js';
-import { clocksPerBit, coreOnlyPins, readAsset, serialShell, serialShellPins, serialTiming, uartTop, type CoreInterface, type ShellTiming } from './shell.js';
+import { bufferBrams, clocksPerBit, coreOnlyPins, readAsset, serialShell, serialShellPins, serialTiming, uartTop, type CoreInterface, type ShellTiming } from './shell.js';
 import { groupCells, minLogicCells, synthIce40, yosysPackageVersion } from './yosys.js';
 import { checkStreamCount, DEFAULT_STREAM_COUNT, expectedStream, streamShell, streamShellPins, type StreamExpectation } from './stream.js';
 import { parseNetlist } from '../netlist/netlist.js';
@@ -38,6 +38,8 @@ export interface SynthOptions {
   shellWidth?: number;
   /** Serial shell: also output the registered class scores. */
   scores?: boolean;
+  /** Serial shell and board tops: keep the input vector in the device's block RAMs (default true; false: flip-flops only). */
+  bramBuffer?: boolean;
   /** Stream shell: vectors to run (default 2^20). */
   streamCount?: number;
   /** Target clock in MHz (default: the board clock, else 50). */
@@ -81,7 +83,7 @@ export interface SynthReport {
   model: string;
   optimized: boolean;
   /** The synthesized top: the shell, the board top, or the bare core. */
-  shell: { kind: ShellKind | 'uart'; width: number | null; scores: boolean; verilog: string | null };
+  shell: { kind: ShellKind | 'uart'; width: number | null; scores: boolean; verilog: string | null; brams?: number };
   /** Stream shell: the run and the signature the hardware must end with (from the reference evaluator). */
   stream: StreamExpectation | null;
   board: string | null;
@@ -153,11 +155,12 @@ interface Plan {
 }
 
 /** Decides what to synthesize: the sources, the top module, the pins it needs. */
-function plan(m: BuildManifest, coreVerilog: string, o: SynthOptions, board: Board | undefined): Plan {
+function plan(m: BuildManifest, coreVerilog: string, o: SynthOptions, board: Board | undefined, deviceBrams: number): Plan {
   const core = coreInterface(m);
+  const brams = o.bramBuffer === false ? 0 : deviceBrams;
   const coreFile = { [m.verilog]: coreVerilog };
   if (board) {
-    const t = uartTop(core, { clockHz: board.clockHz, baud: board.baud });
+    const t = uartTop(core, { clockHz: board.clockHz, baud: board.baud, brams });
     return {
       topModule: t.name,
       sources: { ...coreFile, ...t.files },
@@ -165,7 +168,7 @@ function plan(m: BuildManifest, coreVerilog: string, o: SynthOptions, board: Boa
       pins: 3,
       pcf: readAsset(board.pcf),
       timing: uartTiming(core, board),
-      shell: { kind: 'uart', width: 8, scores: false, verilog: `${t.name}.v` },
+      shell: { kind: 'uart', width: 8, scores: false, verilog: `${t.name}.v`, brams: bufferBrams(core, 8, brams) },
     };
   }
   if (o.shell === 'stream') {
@@ -181,7 +184,7 @@ function plan(m: BuildManifest, coreVerilog: string, o: SynthOptions, board: Boa
       sources: { ...coreFile, [file]: st.verilog },
       generated: { [file]: st.verilog, [expectFile]: expectText },
       pins: streamShellPins(),
-      timing: { beats: 1, coreLatency: core.latency, latencyCycles: core.pipelined ? core.latency + 1 : 0, initiationInterval: 1 },
+      timing: { beats: 1, coreLatency: core.latency, latencyCycles: core.latency + 1, initiationInterval: 1 },
       shell: { kind: 'stream', width: null, scores: true, verilog: file },
       stream,
     };
@@ -194,15 +197,15 @@ function plan(m: BuildManifest, coreVerilog: string, o: SynthOptions, board: Boa
   }
   const width = o.shellWidth ?? DEFAULT_SHELL_WIDTH;
   const scores = o.scores ?? false;
-  const s = serialShell(core, { width, scores });
+  const s = serialShell(core, { width, scores, brams });
   const file = `${s.name}.v`;
   return {
     topModule: s.name,
     sources: { ...coreFile, [file]: s.verilog },
     generated: { [file]: s.verilog },
     pins: serialShellPins(core, { width, scores }),
-    timing: serialTiming(core, width),
-    shell: { kind: 'serial', width, scores, verilog: file },
+    timing: serialTiming(core, width, brams),
+    shell: { kind: 'serial', width, scores, verilog: file, brams: bufferBrams(core, width, brams) },
   };
 }
 
@@ -254,7 +257,7 @@ export async function synthesize(dir: string, o: SynthOptions = {}): Promise<Syn
 
   const m = readBuildManifest(dir, o.top);
   const coreVerilog = readFileOrFail(join(dir, m.verilog), 'core Verilog').toString('utf8');
-  const p = plan(m, coreVerilog, o, board);
+  const p = plan(m, coreVerilog, o, board, device.bram);
   if (p.pins > pkg.userIo) {
     throw new CheckFailed(`design does not fit: needs ${p.pins} I/O pins, ${device.name}-${pkg.name} has ${pkg.userIo}. ${p.shell.kind === 'none' ? 'Use --shell serial (inputs arrive a few bits per clock).' : 'Use a smaller --shell-width, drop --scores, or a larger package.'}`);
   }

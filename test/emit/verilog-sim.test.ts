@@ -13,7 +13,7 @@ import { HAS_VERILATOR, simulate } from './sim.js';
 const skip = !HAS_VERILATOR;
 if (skip) console.warn('verilator is not installed: skipping the simulation tests (install it with `apt-get install verilator` or `npm run setup` as root)');
 
-function check(model: string, opts: { pipeline?: number; optimize?: boolean }, vectors: 'all' | number) {
+function check(model: string, opts: { pipeline?: number | 'auto'; freq?: number; optimize?: boolean }, vectors: 'all' | number) {
   const net = loadNetlist(model);
   const dir = mkdtempSync(join(tmpdir(), 'lgnc-emit-'));
   const m = compileToDir(model, dir, { top: 'core', ...opts });
@@ -41,5 +41,18 @@ describe.skipIf(skip)('emitted Verilog under Verilator equals the reference eval
     check(model, {}, 200);
     const m = check(model, { pipeline: 1 }, 200);
     expect(m.pipeline.latency).toBe(m.stats.levels);
+  }, 300_000);
+
+  it('a random net pipelined by --pipeline auto in stages of different sizes', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lgnc-net-'));
+    const model = join(dir, 'r.json');
+    saveNetlist(model, randomNetlist({ inputs: 60, widths: [100, 80, 60], classes: 4, seed: 9 }));
+    // 150 MHz: a few levels a stage; the input stage (widest fanout) is not the longest.
+    const m = check(model, { pipeline: 'auto', freq: 150 }, 200);
+    const stages = m.pipeline.auto!.stages;
+    expect(new Set(stages).size).toBeGreaterThan(1);
+    expect(stages[0]).toBeLessThan(Math.max(...stages));
+    expect(stages.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(m.stats.levels);
+    expect(m.pipeline.latency).toBe(stages.length);
   }, 300_000);
 });

@@ -28,7 +28,7 @@ describe('stream shell', () => {
     const core = coreInterface(m);
     const a = expectedStream(net, core, { count: 3000, seed: 1 });
     expect(a.signature).toMatch(/^[0-9a-f]{16}$/);
-    expect(a.cycles).toBe(3000);
+    expect(a.cycles).toBe(3001);  // the loading edge, then one vector per edge
     expect(expectedStream(net, core, { count: 3000, seed: 2 }).signature).not.toBe(a.signature);
     const last = net.layers[net.layers.length - 1];
     const changed = { ...net, layers: [...net.layers.slice(0, -1), { ...last, op: last.op.map((op, i) => (i === 0 ? 15 - op : op)) }] };

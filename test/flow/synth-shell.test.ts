@@ -27,33 +27,38 @@ describe.skipIf(!hasVerilator)('serial shell under Verilator', () => {
   const WIDTH = 7;
 
   it.each([
-    ['a combinational core', null],
-    ['a core pipelined every level', 1],
-  ])('streams vectors back to back and gives each class at the reported latency (%s)', (_, pipeline) => {
-    const build = join(work, `build-${pipeline ?? 0}`);
+    ['a combinational core', null, 0],
+    ['a core pipelined every level', 1, 0],
+    ['a combinational core, the vector in 3 block RAMs', null, 3],
+    ['a core pipelined every level, the vector in 2 block RAMs', 1, 2],
+  ])('streams vectors back to back and gives each class at the reported latency (%s)', (_, pipeline, brams) => {
+    const build = join(work, `build-${pipeline ?? 0}-${brams}`);
     const m = compileToDir(model, build, { pipeline });
     // The manifest's interface: the shell keeps only the input bits the core reads.
     const core: CoreInterface = coreInterface(m);
     expect(core.unreadInputs!.length).toBeGreaterThan(0);
-    const shell = serialShell(core, { width: WIDTH, scores: false });
+    const shell = serialShell(core, { width: WIDTH, scores: false, brams });
+    // Block RAMs take the first 16 read bits each; the rest stay in flip-flops.
+    expect((shell.verilog.match(/_vbuf vbuf_/g) ?? []).length).toBe(brams);
     expect(shell.verilog).toContain('row_now[2]');  // 15 beats: a 4 x 4 grid, so the row token runs
     writeFileSync(join(build, `${shell.name}.v`), shell.verilog);
-    const obj = join(work, `obj-${pipeline ?? 0}`);
+    const obj = join(work, `obj-${pipeline ?? 0}-${brams}`);
     const v = spawnSync('verilator', ['--cc', '--exe', '--build', '-fno-dfg', '-O1', '-Wno-fatal', '--prefix', 'Vshell', '--top-module', shell.name,
       '-Mdir', obj, '-o', 'tb', join(build, m.verilog), join(build, `${shell.name}.v`), join(ROOT, 'hw/test/serial_tb.cpp')], { encoding: 'utf8' });
     expect(v.stderr.match(/%Error.*/g) ?? []).toEqual([]);
     expect(v.status).toBe(0);
 
     const x = randomVectors(100, 40, 5);
-    const file = join(work, `vectors-${pipeline ?? 0}.bin`);
+    const file = join(work, `vectors-${pipeline ?? 0}-${brams}.bin`);
     writeFileSync(file, formatBinaryVectors(x));
     const run = spawnSync(join(obj, 'tb'), [file, String(bytesPerVector(100)), '100', String(WIDTH)], { encoding: 'utf8' });
     expect(run.status).toBe(0);
     const results = run.stdout.trim().split('\n').map((l) => l.split(' ').map(Number));
-    const t = serialTiming(core, WIDTH);
+    const t = serialTiming(core, WIDTH, brams);
     expect(t.beats).toBe(15);
     expect(t.initiationInterval).toBe(15);
-    expect(t.latencyCycles).toBe(pipeline === null ? 15 : 15 + m.pipeline.latency + 1);
+    // The block RAMs are read out once the vector is complete: one cycle more.
+    expect(t.latencyCycles).toBe((pipeline === null ? 15 : 15 + m.pipeline.latency + 1) + (brams > 0 ? 1 : 0));
     // Vector v's first beat is sampled at edge 1 + v*beats; done follows latencyCycles later.
     expect(results.map(([edge]) => edge)).toEqual(Array.from({ length: 40 }, (_, v) => 1 + v * t.initiationInterval + t.latencyCycles));
     expect(results.map(([, cls]) => cls)).toEqual(Array.from(evaluateNetlist(net, x).predictions));
