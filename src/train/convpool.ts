@@ -9,6 +9,7 @@
 // and the sums run in a fixed order.
 
 import { existsSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { shiftIndex, shiftMaps } from './augment.js';
@@ -105,7 +106,9 @@ export function convThread(sh: ConvShared, t: number, module?: WebAssembly.Modul
   if (module) {
     const bytes = arenaBytes(m, sh.cap, 12 * G);
     const pages = Math.ceil(bytes / 65536);
-    if (pages > 65536) throw new UserError(`the conv model needs ${(bytes / 2 ** 30).toFixed(1)} GiB of buffers per thread; a thread holds at most 4 GiB. Use fewer kernels, a smaller --batch or more --threads.`);
+    const gib = (x: number) => (x / 2 ** 30).toFixed(1);
+    if (pages > 65536) throw new UserError(`the conv model needs ${gib(bytes)} GiB of buffers per thread; a thread holds at most 4 GiB. Use fewer kernels, a smaller --batch or more --threads.`);
+    if (bytes * T > 0.75 * totalmem()) throw new UserError(`the conv model needs ${gib(bytes * T)} GiB of buffers (${T} threads); this machine has ${gib(totalmem())} GiB of memory. Use fewer kernels or a smaller --batch.`);
     const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
     const arena = memoryArena(memory);
     w = allocWork(m, sh.cap, Float32Array, arena);

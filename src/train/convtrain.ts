@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { encode, encodedBits, fitEncoding, parseEncoding } from '../data/encoding.js';
 import { loadDataset } from '../data/load.js';
 import type { Dataset } from '../data/dataset.js';
-import { gateCount, storedGateCount, type NetlistV2, type ThresholdEncoding } from '../netlist/netlist.js';
+import { gateCount, storedGateCount, validateNetlist, type NetlistV2, type ThresholdEncoding } from '../netlist/netlist.js';
 import { mulberry32 } from '../netlist/vectors.js';
 import { UserError } from '../util/errors.js';
 import { readFileOrFail, writeFileAtomic } from '../util/files.js';
@@ -149,6 +149,13 @@ export async function createConvTrainer(o: TrainOptions, configOverride?: TrainC
   const image = imageOf(encoding, config);
   const spec: ConvSpec = { stages, spec: config.conv!, image, widths: config.widths, classes: data.classes, seed: config.seed };
   const model = modelOf(spec);
+  // A model the netlist format would refuse (past lgnc's size limits) is refused before anything is allocated for it.
+  try {
+    validateNetlist(freezeConvModel(model, config.param, config.rho, new Float32Array(model.gates * (config.param === 'iwp' ? 4 : 16)), 'probe', encoding, config.tau, {}), 'the conv model');
+  } catch (err) {
+    if (err instanceof UserError) throw new UserError(`--conv ${JSON.stringify(config.conv)}: ${err.message}; use fewer kernels or smaller stages.`);
+    throw err;
+  }
   const train = encode(encoding, data.train.x, data.train.count);
   const test = encode(encoding, data.test.x, data.test.count);
   const sh = allocShared(spec, model.gates, config.threads, config.batch, config.shift, config.seed,

@@ -91,6 +91,7 @@ describe('lgnc train --conv (CLI)', () => {
     [['--conv', 'conv:8,pool:8,pool:8'], /pooling window does not fit its 8 × 3 × 3 input/],
     [['--conv', 'conv:8', '--connect', 'topk:4'], /fixed connections \(--connect unique or random\)/],
     [['--conv', 'conv:8', '--width', '105'], /not divisible by the 10 classes/],
+    [['--conv', 'conv:4096', '--batch', '2'], /--conv "conv:4096": the conv model: \/layers\/0: the network unrolls to more than .* gates, more than lgnc's limit/],
   ] as const) {
     it(`refuses ${args.join(' ')} with exit 2, one clear line and no file`, () => {
       const out = join(tmp, 'bad.json');
