@@ -14,7 +14,7 @@ import { gateCount, storedGateCount, validateNetlist, type NetlistV2, type Thres
 import { mulberry32 } from '../netlist/vectors.js';
 import { UserError } from '../util/errors.js';
 import { readFileOrFail, writeFileAtomic } from '../util/files.js';
-import type { EpochRecord } from './checkpoint.js';
+import type { CheckpointHeader, EpochRecord } from './checkpoint.js';
 import { resolveConfig, type TrainConfig, type TrainOptions } from './config.js';
 import { freezeConvModel, parseConvSpec, type ConvModel } from './conv.js';
 import { convKernelModule } from './convwasm.js';
@@ -23,7 +23,7 @@ import { initParams, paramOf } from './param.js';
 import { opCoefficients } from './softmax16.js';
 import { gateUsageV2 } from './usage.js';
 import type { ProgressEvent, TrainResult } from './trainer.js';
-import { netlistAccuracy } from './trainer.js';
+import { checkedResumeConfig, epochOrder, netlistAccuracy } from './trainer.js';
 
 const ADAM = { beta1: 0.9, beta2: 0.999, eps: 1e-8 };
 
@@ -45,17 +45,7 @@ function refuseUnsupported(o: TrainOptions, c: TrainConfig): void {
   void o;
 }
 
-interface Checkpoint {
-  format: 'lgnc-checkpoint';
-  version: 1;
-  kind: 'conv';
-  config: TrainConfig;
-  encoding: ThresholdEncoding;
-  epochsDone: number;
-  step: number;
-  trainSeconds: number;
-  history: EpochRecord[];
-}
+type Checkpoint = CheckpointHeader & { kind: 'conv' };
 
 const MAGIC = 'LGNCKPT1\n';
 
@@ -105,17 +95,6 @@ export function checkpointConfig(path: string): (TrainConfig & { kind?: string }
   }
 }
 
-function epochOrder(order: Int32Array, seed: number, epoch: number): void {
-  for (let i = 0; i < order.length; i++) order[i] = i;
-  const rand = mulberry32((seed ^ Math.imul(epoch + 1, 0x9e3779b1)) >>> 0);
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    const t = order[i];
-    order[i] = order[j];
-    order[j] = t;
-  }
-}
-
 /** A conv model on its data, ready to step (what trainConv drives, and tests poke at). */
 export interface ConvTrainer {
   config: TrainConfig;
@@ -140,7 +119,7 @@ export interface ConvTrainer {
 
 export async function createConvTrainer(o: TrainOptions, configOverride?: TrainConfig): Promise<ConvTrainer> {
   const data = loadDataset(o.dataset, { limit: o.limit, csv: o.csv });
-  const config = configOverride ?? resolveConfig({ ...o, connect: o.connect ?? 'unique' }, data.classes, data.defaultEncoding);
+  const config = configOverride ? checkedResumeConfig(configOverride, data.classes, o.checkpoint) : resolveConfig({ ...o, connect: o.connect ?? 'unique' }, data.classes, data.defaultEncoding);
   refuseUnsupported(o, config);
   const stages = parseConvSpec(config.conv!);
   if (data.train.count === 0 || data.test.count === 0) throw new UserError(`dataset ${o.dataset}: a split is empty; need training and test samples.`);

@@ -85,7 +85,7 @@ function shapeName(c: TrainConfig): string {
 }
 
 /** Fisher–Yates order of the training set for one epoch; depends only on seed and epoch. */
-function epochOrder(order: Int32Array, seed: number, epoch: number): void {
+export function epochOrder(order: Int32Array, seed: number, epoch: number): void {
   for (let i = 0; i < order.length; i++) order[i] = i;
   const rand = mulberry32((seed ^ Math.imul(epoch + 1, 0x9e3779b1)) >>> 0);
   for (let i = order.length - 1; i > 0; i--) {
@@ -97,7 +97,7 @@ function epochOrder(order: Int32Array, seed: number, epoch: number): void {
 }
 
 /** A checkpoint's config, checked as the flags are: a damaged header is refused before any allocation. */
-function checkedResumeConfig(c: TrainConfig, classes: number, path = 'checkpoint'): TrainConfig {
+export function checkedResumeConfig(c: TrainConfig, classes: number, path = 'checkpoint'): TrainConfig {
   try {
     checkConfig(c, classes);
   } catch (err) {
