@@ -13,7 +13,7 @@ import type { Dataset } from '../data/dataset.js';
 import { gateCount, storedGateCount, validateNetlist, type NetlistV2, type ThresholdEncoding } from '../netlist/netlist.js';
 import { mulberry32 } from '../netlist/vectors.js';
 import { UserError } from '../util/errors.js';
-import { readFileOrFail, writeFileAtomic } from '../util/files.js';
+import { readFileOrFail, settleSignals, writeFileAtomic } from '../util/files.js';
 import type { CheckpointHeader, EpochRecord } from './checkpoint.js';
 import { resolveConfig, type TrainConfig, type TrainOptions } from './config.js';
 import { freezeConvModel, parseConvSpec, type ConvModel } from './conv.js';
@@ -313,6 +313,7 @@ async function run(t: ConvTrainer, o: TrainOptions, resume: boolean, note: strin
     epochsDone = epoch + 1;
     if (o.checkpoint) {
       writeConvCheckpoint(o.checkpoint, { format: 'lgnc-checkpoint', version: 1, kind: 'conv', config, encoding: t.encoding, epochsDone, step: t.step, trainSeconds, history }, [t.logits, t.m, t.v]);
+      await settleSignals(); // the next epoch blocks the event loop: let Ctrl-C reach the process first
     }
     onProgress({ kind: 'epoch', record, epochs: config.epochs });
     if (r.partial || budgetLeft() <= 0) stopped = true;

@@ -14,6 +14,7 @@ import type { BitSlices } from '../netlist/evaluate.js';
 import { gateCount, type AnyNetlist, type Netlist, type NetlistV2, type ThresholdEncoding } from '../netlist/netlist.js';
 import { mulberry32 } from '../netlist/vectors.js';
 import { UserError } from '../util/errors.js';
+import { settleSignals } from '../util/files.js';
 import { loadCheckpointArrays, readCheckpointHeader, writeCheckpoint, type EpochRecord } from './checkpoint.js';
 import { checkConfig, connectAt, lrFactor, resolveConfig, withPreset, type TrainConfig, type TrainOptions } from './config.js';
 import { redrawCandidates, redrawRandom } from './redraw.js';
@@ -405,7 +406,7 @@ export async function train(options: TrainOptions, onProgress: (e: ProgressEvent
   }
   const t = await createTrainer({ ...o, limit: config ? config.limit ?? undefined : o.limit }, config);
   try {
-    return run(t, o, resumed, note, wall0, cpu0, onProgress);
+    return await run(t, o, resumed, note, wall0, cpu0, onProgress);
   } catch (err) {
     await t.pool.terminate();
     throw err;
@@ -414,10 +415,10 @@ export async function train(options: TrainOptions, onProgress: (e: ProgressEvent
   }
 }
 
-function run(
+async function run(
   t: Trainer, o: TrainOptions, resumed: ReturnType<typeof readCheckpointHeader> | null, note: string | undefined,
   wall0: number, cpu0: number, onProgress: (e: ProgressEvent) => void,
-): TrainResult {
+): Promise<TrainResult> {
   const { config, st, data } = t;
   let history: EpochRecord[] = [];
   let epochsDone = 0;
@@ -469,6 +470,7 @@ function run(
     epochsDone = epoch + 1;
     if (o.checkpoint) {
       writeCheckpoint(o.checkpoint, { format: 'lgnc-checkpoint', version: 1, config, encoding: t.encoding, epochsDone, step: t.step, trainSeconds, history }, st, t.connect);
+      await settleSignals(); // the next epoch blocks the event loop: let Ctrl-C reach the process first
     }
     onProgress({ kind: 'epoch', record, epochs: config.epochs });
     if (r.partial || budgetLeft() <= 0) stopped = true;

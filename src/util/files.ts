@@ -352,6 +352,15 @@ function untrack(path: string): void {
   if (live.size === 0) setImmediate(() => setImmediate(() => live.size === 0 && stopListening()));
 }
 
+/**
+ * Resolves once a signal that arrived during a write has taken effect and the write's signal
+ * listeners are gone. Long synchronous work right after a write (a training epoch after its
+ * checkpoint) must await it first, or a Ctrl-C / SIGTERM would wait for that work to end.
+ */
+export function settleSignals(): Promise<void> {
+  return new Promise((resolve) => setImmediate(() => setImmediate(() => setImmediate(resolve))));
+}
+
 function stopListening(): void {
   if (!listening) return;
   for (const s of SIGNALS) process.off(s, onSignal);

@@ -9,7 +9,8 @@ import { encode } from '../../src/data/encoding.js';
 import { loadDataset } from '../../src/data/load.js';
 import { evaluateNetlist } from '../../src/netlist/evaluate.js';
 import { loadNetlist } from '../../src/netlist/netlist.js';
-import { lgnc } from '../helpers/cli.js';
+import { spawn } from 'node:child_process';
+import { CLI, lgnc } from '../helpers/cli.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'lgnc-train-cli-'));
 
@@ -144,4 +145,18 @@ describe('lgnc train (CLI)', () => {
     for (const r of [wide, epochs, threads]) expect(r.stderr).not.toMatch(/at .*\.js:\d+/);
     expect(existsSync(join(tmp, 'x.json'))).toBe(false);
   });
+
+  it('SIGTERM stops a checkpointing run at once, not at the end of the epoch', async () => {
+    const ck = join(tmp, 'sig.ckpt');
+    const out = join(tmp, 'sig.json');
+    const child = spawn(process.execPath, [CLI, 'train', '--dataset', 'mnist', '--limit', '20000', '--width', '2000,2000,1000', '--epochs', '40', '--threads', '1', '--checkpoint', ck, '-o', out], { stdio: 'ignore' });
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+    while (!existsSync(ck)) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 500)); // well into the next epoch
+    const t0 = performance.now();
+    child.kill('SIGTERM');
+    expect(await exited).toBe('SIGTERM');
+    expect(performance.now() - t0).toBeLessThan(3000);
+    expect(existsSync(out)).toBe(false);
+  }, 120_000);
 });
