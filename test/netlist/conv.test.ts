@@ -173,10 +173,9 @@ describe('netlist v2: sizes that come from shapes are bounded', () => {
     // conv → flatten → gates: nothing after the conv layer checks its width against a shape.
     hostile.layers.splice(1, 1);
     (hostile.layers[0] as { padding: number }).padding = 1e9;
-    const t0 = performance.now();
+    // Refused before anything is unrolled: a hang (1e9-pixel padding) would hit the time bound.
     expect(() => parseNetlist(JSON.stringify(hostile), 'h.json')).toThrow(/h\.json: \/layers\/0: unrolls to [\d,]+ signals, more than lgnc's limit/);
-    expect(performance.now() - t0).toBeLessThan(2000);
-  });
+  }, 20_000);
 });
 
 describe('lgnc check: unused inputs of a conv model', () => {
