@@ -15,7 +15,7 @@ import { mulberry32 } from '../netlist/vectors.js';
 import { UserError } from '../util/errors.js';
 import { readFileOrFail, settleSignals, writeFileAtomic } from '../util/files.js';
 import type { CheckpointHeader, EpochRecord } from './checkpoint.js';
-import { resolveConfig, type TrainConfig, type TrainOptions } from './config.js';
+import { lrFactor, resolveConfig, type TrainConfig, type TrainOptions } from './config.js';
 import { freezeConvModel, parseConvSpec, type ConvModel } from './conv.js';
 import { convKernelModule } from './convwasm.js';
 import { allocShared, ConvPool, modelOf, type ConvShared, type ConvSpec } from './convpool.js';
@@ -169,8 +169,7 @@ export async function createConvTrainer(o: TrainOptions, configOverride?: TrainC
         sh.batchIdx.set(order.subarray(s * config.batch, s * config.batch + B));
         t.step++;
         const r = pool.step(B, config.tau, t.step);
-        const lr = config.lrSchedule === 'cosine' ? config.lr * 0.5 * (1 + Math.cos((Math.PI * Math.min(t.step - 1, totalSteps)) / totalSteps)) : config.lr;
-        update(lr, t.step);
+        update(config.lr * lrFactor(config.lrSchedule, t.step, totalSteps), t.step);
         lossSum += r.lossSum;
         correct += r.correct;
         samples += B;
