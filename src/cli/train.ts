@@ -71,6 +71,7 @@ interface Flags {
   shrink?: string;
   lrSchedule?: LrSchedule;
   redraw?: string;
+  harden?: string;
   preset?: string;
   shift?: number;
   connectTemp?: number;
@@ -165,6 +166,7 @@ export function registerTrain(program: Command): void {
     .option('--shift <px>', 'augmentation: shift every training image by up to px pixels (random each step; images with uniform:K encodings) (default 0)', intArg('--shift', 0))
     .option('--lr-schedule <kind>', 'learning rate over the run: constant, cosine (decay to 0), or decay:F (constant, then linear to 0 over the last fraction F of the run, e.g. decay:0.3) (default constant)')
     .option('--redraw <R:E>', 'topk:K: after each of the first E epochs every gate input replaces its R weakest candidates by new random sources (e.g. 2:20)')
+    .option('--harden <F>', 'train the last fraction F of the epochs on what freezing keeps (argmax wires, frozen gates) forward, the relaxation backward (straight-through); wires:F or gates:F harden one part (e.g. 0.25)')
     .option('--seed <n>', `random seed: connections, init, shuffling (default ${r.seed})`, intArg('--seed', 0, 'seed'))
     .option('--threads <n>', 'worker threads (default: min(2, cores)); same seed + threads → same netlist', intArg('--threads', 1, 'threads'))
     .option('--checkpoint <file>', 'write a checkpoint after every epoch (atomically)')
@@ -195,7 +197,7 @@ and, in "meta", the config, seed, epochs, time and accuracies.`)
       const opts: TrainOptions = {
         dataset: f.dataset, limit: f.limit, encoding: f.encoding, layers: f.layers, width: f.width, tau: f.tau,
         epochs: f.epochs, batch: f.batch, lr: f.lr, optimizer: f.optimizer, weightDecay: f.weightDecay, param: f.param, rho: f.rho, gumbel: f.gumbel,
-        preset: f.preset, shift: f.shift, connectTemp: f.connectTemp, init: f.init, connect: f.connect, shrink: f.shrink, lrSchedule: f.lrSchedule, redraw: f.redraw, seed: f.seed, threads: f.threads, checkpoint: f.checkpoint, resume: f.resume,
+        preset: f.preset, shift: f.shift, connectTemp: f.connectTemp, init: f.init, connect: f.connect, shrink: f.shrink, lrSchedule: f.lrSchedule, redraw: f.redraw, harden: f.harden, seed: f.seed, threads: f.threads, checkpoint: f.checkpoint, resume: f.resume,
         timeBudget: f.timeBudget, name: f.name, conv: f.conv,
         csv: f.label !== undefined || f.test !== undefined || f.testFraction !== undefined ? { label: f.label, testFile: f.test, testFraction: f.testFraction } : undefined,
       };

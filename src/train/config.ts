@@ -9,6 +9,7 @@ import { topkOf, type Connect } from './connect.js';
 import type { Rho } from './iwp.js';
 import type { Init, ParamKind } from './param.js';
 import { parseRedraw } from './redraw.js';
+import { HARDEN_GATES, HARDEN_WIRES, parseHarden, type Harden } from './harden.js';
 
 export interface TrainOptions {
   /** mnist, fashion-mnist, monk1..3, csv:PATH */
@@ -50,6 +51,8 @@ export interface TrainOptions {
   redraw?: string;
   /** topk: the candidate softmax's temperature falls geometrically from 1 to this over the run (1 = constant). */
   connectTemp?: number;
+  /** Straight-through hardening over the last fraction of the epochs: "F", "wires:F" or "gates:F" (harden.ts). */
+  harden?: string;
   /** The named preset the options came from (recorded in meta). */
   preset?: string;
   /** Augmentation: shift each training image by up to this many pixels each step (images, uniform:K). */
@@ -95,6 +98,8 @@ export interface TrainConfig {
   /** [R, E]: re-draw the R weakest candidates of every input after each of the first E epochs; null = never. */
   redraw?: [number, number] | null;
   connectTemp: number;
+  /** Hardened training (harden.ts); null or absent (checkpoints of earlier versions) = off. */
+  harden?: Harden | null;
   preset: string | null;
   shift: number;
   seed: number;
@@ -288,6 +293,7 @@ export function resolveConfig(options: TrainOptions, classes: number, datasetEnc
     lrSchedule: o.lrSchedule ?? 'constant',
     redraw: o.redraw === undefined ? null : parseRedraw(o.redraw),
     connectTemp: o.connectTemp ?? 1,
+    harden: o.harden === undefined ? null : parseHarden(o.harden),
     preset: o.preset ?? null,
     shift: o.shift ?? 0,
     seed: o.seed ?? DEFAULTS.seed,
@@ -295,6 +301,7 @@ export function resolveConfig(options: TrainOptions, classes: number, datasetEnc
     ...(o.conv !== undefined ? { conv: o.conv } : {}),
   };
   if (o.redraw !== undefined) check(!!c.redraw, '--redraw', o.redraw, 'give R:E, "after each of the first E epochs re-draw the R weakest candidates of every gate input", e.g. 2:20.');
+  if (o.harden !== undefined) check(!!c.harden, '--harden', o.harden, 'give F, wires:F or gates:F with F in (0, 1]: the last fraction F of the epochs train on the frozen wires and/or gates (e.g. 0.25).');
   checkConfig(c, classes);
   if (o.timeBudget !== undefined) check(o.timeBudget > 0, '--time-budget', o.timeBudget, 'must be a number of seconds > 0.');
   return c;
@@ -344,6 +351,12 @@ export function checkConfig(c: TrainConfig, classes: number): void {
       const [pe, pk] = i ? c.shrink[i - 1] : [0, first];
       check(e > pe && k < pk && k >= 1 && k <= LIMITS.topk, '--shrink', c.shrink.map((p) => p.join(':')).join(','), `each E:K needs epochs ascending and K descending, K in 1..${LIMITS.topk} and below ${c.connect === 'dense' ? 'the signals' : `topk's ${K}`} (e.g. 1:16,3:4).`);
     });
+  }
+  if (c.harden) {
+    const { parts, fraction } = c.harden;
+    check((parts === HARDEN_WIRES || parts === HARDEN_GATES || parts === (HARDEN_WIRES | HARDEN_GATES)) && fraction > 0 && fraction <= 1, '--harden', JSON.stringify(c.harden), 'give F, wires:F or gates:F with F in (0, 1] (e.g. 0.25).');
+    if (parts & HARDEN_GATES && c.gumbel > 0) throw new UserError(`--harden: Gumbel training (--gumbel) already runs hard gates forward; use --harden wires:F or drop --gumbel.`);
+    if (parts === HARDEN_WIRES && !K && !(c.connect === 'dense' && c.shrink.length)) throw new UserError(`--harden wires:F works with learnable connections (--connect topk:K, or dense with --shrink); fixed connections are frozen as trained.`);
   }
   check(isInt(c.seed, 0) && c.seed < 2 ** 32, '--seed', c.seed, 'must be a whole number in 0..4294967295.');
   check(isInt(c.threads, 1) && c.threads <= LIMITS.threads, '--threads', c.threads, `must be a whole number in 1..${LIMITS.threads}.`);

@@ -42,6 +42,7 @@ function refuseUnsupported(o: TrainOptions, c: TrainConfig): void {
   if (c.connect !== 'unique' && c.connect !== 'random') throw new UserError(`--conv: the gate layers of a conv model take fixed connections (--connect unique or random), not ${c.connect}.`);
   if (c.shrink.length) throw new UserError('--conv: --shrink needs learnable connections, which conv models do not have; drop --shrink.');
   if (c.gumbel > 0) throw new UserError('--conv: --gumbel is not available for conv models; drop it.');
+  if (c.harden) throw new UserError('--conv: --harden is not available for conv models yet; drop it.');
   void o;
 }
 

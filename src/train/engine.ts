@@ -17,7 +17,9 @@ import { classScores, softmaxLoss } from './kernels.js';
 import { barrier, CMD, CONNECT_DENSE, CTL, DENSE_CHUNK, PAR, threadRows, type State, type ThreadRows } from './state.js';
 import { expNonPositive } from './softmax16.js';
 import { shiftIndex, shiftMaps } from './augment.js';
-import { candidateGradient, candidateWeights } from './topk.js';
+import { argmaxCandidate, candidateGradient, candidateWeights } from './topk.js';
+import { HARDEN_GATES, HARDEN_WIRES } from './harden.js';
+import { opCoefficients } from './softmax16.js';
 import { wasmKernels } from './wasm.js';
 
 export interface ThreadWork {
@@ -60,6 +62,8 @@ export function threadWork(st: State, w: number, module: WebAssembly.Module): Th
   const myDwB = st.dcw.subarray((2 * w + 1) * st.gates * KC, (2 * w + 2) * st.gates * KC);
   const dwSum = new Float64Array(KC);
   const dlog = new Float64Array(KC);
+  /** Hardened wires: the soft candidate weights the straight-through gradient uses (cw holds the one-hot argmax). */
+  const softW = new Float32Array(KC);
 
   const { shift, side, bitsPerPixel } = st.augment;
   const maps = shift > 0 ? shiftMaps(side, bitsPerPixel, shift) : [];
@@ -110,7 +114,7 @@ export function threadWork(st: State, w: number, module: WebAssembly.Module): Th
    * barrier after the update (pool.ts), so the main thread may already be writing the next
    * step's parameters while this thread still updates.
    */
-  const opt = { lr: 0, b1: 0, b2: 0, eps: 0, decay: 1, bc1: 1, bc2: 1, step: 0, batch: 0, connect: 0, invT: 1 };
+  const opt = { lr: 0, b1: 0, b2: 0, eps: 0, decay: 1, bc1: 1, bc2: 1, step: 0, batch: 0, connect: 0, invT: 1, harden: 0 };
 
   function trainStep(): void {
     const par = st.par;
@@ -125,12 +129,14 @@ export function threadWork(st: State, w: number, module: WebAssembly.Module): Th
     const B = (opt.batch = par[PAR.BATCH]);
     const connect = (opt.connect = par[PAR.CONNECT]);
     opt.invT = par[PAR.CONNECT_INV_TEMP];
+    opt.harden = par[PAR.HARDEN];
     const K = connect > 0 ? connect : 0;
     const s0 = Math.floor((w * B) / T);
     const Bw = Math.floor(((w + 1) * B) / T) - s0;
     for (let s = 0; s < Bw; s++) idx[s] = st.batchIdx[s0 + s];
     gather(st.trainBits, st.trainWords, st.trainY, Bw, opt.step, s0);
-    forward(st.coef, Bw, connect);
+    // Hardened gates: the frozen ops forward, the soft ones' derivatives backward (backCoef).
+    forward(opt.harden & HARDEN_GATES ? st.hard : st.coef, Bw, connect);
     res.fill(0);
     classScores(acts[L - 1], lastW, Bw, C, scores);
     let gout = g0;
@@ -187,6 +193,7 @@ export function threadWork(st: State, w: number, module: WebAssembly.Module): Th
         logits[k] = logits[k] * decay - (lr * (mk / bc1)) / (Math.sqrt(vk / bc2) + eps);
       }
       param.refresh(logits, coef, probs, g, p, step, st.bcoef);
+      if (opt.harden & HARDEN_GATES) opCoefficients(param.frozenOp(logits, g), st.hard, g);
       if (opt.connect > 0) {
         updateCandidates(g, 0, st.clogA, st.cwA, st.cmA, st.cvA, lr, b1, b2, eps, decay, bc1, bc2);
         updateCandidates(g, 1, st.clogB, st.cwB, st.cmB, st.cvB, lr, b1, b2, eps, decay, bc1, bc2);
@@ -242,7 +249,10 @@ export function threadWork(st: State, w: number, module: WebAssembly.Module): Th
       const base = (2 * t + side) * G * KC + o;
       for (let k = 0; k < K; k++) dwSum[k] += st.dcw[base + k];
     }
-    candidateGradient(cw, dwSum, o, K, dlog, opt.invT);
+    const hard = (opt.harden & HARDEN_WIRES) !== 0;
+    // Hardened: cw is the argmax's one-hot (the forward), the gradient is the softmax's.
+    if (hard) candidateWeights(clog.subarray(o, o + K), softW, 0, K, opt.invT);
+    candidateGradient(hard ? softW : cw, dwSum, hard ? 0 : o, K, dlog, opt.invT);
     for (let k = 0; k < K; k++) {
       const i = o + k;
       const gr = dlog[k];
@@ -250,7 +260,8 @@ export function threadWork(st: State, w: number, module: WebAssembly.Module): Th
       const vk = (cv[i] = b2 * cv[i] + (1 - b2) * gr * gr);
       clog[i] = clog[i] * decay - (lr * (mk / bc1)) / (Math.sqrt(vk / bc2) + eps);
     }
-    candidateWeights(clog, cw, o, K, opt.invT);
+    if (hard) oneHot(cw, o, K, argmaxCandidate(clog, o, K));
+    else candidateWeights(clog, cw, o, K, opt.invT);
   }
 
   function evaluate(): void {
@@ -292,6 +303,12 @@ export function threadWork(st: State, w: number, module: WebAssembly.Module): Th
       return cmd;
     },
   };
+}
+
+/** w[o..o+K) = the one-hot weights of candidate k: a hardened input's mix is its argmax. */
+export function oneHot(w: Float32Array, o: number, K: number, k: number): void {
+  w.fill(0, o, o + K);
+  w[o + k] = 1;
 }
 
 /** w[o..o+n) = softmax(logits[o..o+n)), given their max (dense rows; deterministic exp). */

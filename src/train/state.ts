@@ -146,6 +146,8 @@ export const CTL = { COUNT: 0, GEN: 1, CMD: 2 } as const;
 export const PAR = {
   BATCH: 0, LR: 1, BETA1: 2, BETA2: 3, EPS: 4, WD: 5, BC1: 6, BC2: 7, TAU: 8,
   EVAL_SET: 9, EVAL_FROM: 10, EVAL_COUNT: 11, EVAL_HARD: 12, STEP: 13, EVAL_MIXED: 14, CONNECT: 15, CONNECT_INV_TEMP: 16,
+  /** Hardened training (harden.ts): HARDEN_WIRES | HARDEN_GATES, 0 = off. */
+  HARDEN: 17,
 } as const;
 /** par[PAR.CONNECT]: the connections a mixed forward uses now: fixed (st.a, st.b), K > 0 candidates (topk), or dense. */
 export const CONNECT_FIXED = 0;

@@ -21,7 +21,8 @@ import { redrawCandidates, redrawRandom } from './redraw.js';
 import { connectLayer, topkOf } from './connect.js';
 import { argmaxCandidate, candidateWeights, connectInvTemp } from './topk.js';
 import { keepBest } from './dense.js';
-import { denseSoftmax, refreshAll } from './engine.js';
+import { denseSoftmax, oneHot, refreshAll } from './engine.js';
+import { HARDEN_GATES, HARDEN_WIRES, hardenMask } from './harden.js';
 import { freezeNetlist, setHardCoefficients } from './freeze.js';
 import { initParams } from './param.js';
 import { coefficients } from './softmax16.js';
@@ -195,6 +196,8 @@ export async function createTrainer(options: TrainOptions, configOverride?: Trai
       // Schedules are functions of the step count, so a resumed run computes the same values.
       st.par[PAR.CONNECT_INV_TEMP] = connectInvTemp(config.connectTemp, trainer.step, totalSteps);
       trainer.setConnect(connectAt(config, epoch));
+      st.par[PAR.HARDEN] = hardenMask(config.harden, epoch, config.epochs);
+      if (st.par[PAR.HARDEN] & HARDEN_GATES) setHardCoefficients(st);
       if (config.redraw && epoch >= 1 && epoch <= config.redraw[1] && trainer.connect > 0) {
         pool.sync();
         redrawConnections(st, trainer.connect, config.redraw[0], redrawRandom(config.seed, epoch));
@@ -291,9 +294,15 @@ function forEachDenseRow(st: State, f: (g: number, o: number, P: number) => void
 function refreshConnections(st: State, connect: number): void {
   if (connect > 0) {
     const invT = st.par[PAR.CONNECT_INV_TEMP];
-    for (let g = 0; g < st.gates; g++) {
-      candidateWeights(st.clogA, st.cwA, g * connect, connect, invT);
-      candidateWeights(st.clogB, st.cwB, g * connect, connect, invT);
+    const hard = (st.par[PAR.HARDEN] & HARDEN_WIRES) !== 0;
+    for (let g = 0, o = 0; g < st.gates; g++, o += connect) {
+      if (hard) {
+        oneHot(st.cwA, o, connect, argmaxCandidate(st.clogA, o, connect));
+        oneHot(st.cwB, o, connect, argmaxCandidate(st.clogB, o, connect));
+      } else {
+        candidateWeights(st.clogA, st.cwA, o, connect, invT);
+        candidateWeights(st.clogB, st.cwB, o, connect, invT);
+      }
     }
   } else if (connect === CONNECT_DENSE) {
     const rowMax = (x: Float32Array, o: number, n: number) => {
