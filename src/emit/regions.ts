@@ -95,7 +95,8 @@ function topModule(ir: Ir, top: string, header: string[], body: string[], unused
   lines.push(`  input  wire [${N - 1}:0] x,`);
   if (unusedInputs > 0) lines.push('  /* verilator lint_on UNUSEDSIGNAL */');
   lines.push(`  output wire [${K * W - 1}:0] scores,`, `  output wire [${CW - 1}:0] class_id`, ');');
-  lines.push(...body, 'endmodule', '');
+  for (const l of body) lines.push(l); // not push(...body): a big net's body overflows the call stack
+  lines.push('endmodule', '');
   return lines;
 }
 
@@ -134,7 +135,7 @@ export function emitRegionsGates(ir: Ir, o: RegionCoreOptions): Uint8Array {
   body.push(`  assign class_id = ${sinkText(ir.classId)};`);
   const lines = topModule(ir, o.top, o.header, body, unused);
   const what = ['the gate network', 'Group-Sum as gate-level full and half adders', 'argmax as gate-level comparators and muxes'];
-  for (const r of present) lines.push(...gateModule(ir, r, live, `${o.top}_${REGION_NAMES[r]}`, ins[r], outs[r], what[r]));
+  for (const r of present) for (const l of gateModule(ir, r, live, `${o.top}_${REGION_NAMES[r]}`, ins[r], outs[r], what[r])) lines.push(l);
   lines.push('`default_nettype wire', '');
   return new TextEncoder().encode(lines.join('\n'));
 }
@@ -158,7 +159,7 @@ export function emitRegionsChain(net: Ir, arith: Arith, o: RegionCoreOptions): U
   ];
   const lines = topModule(net, o.top, o.header, body, unused);
   const netAll = { ...net, region: new Uint8Array(net.gates) };
-  lines.push(...gateModule(netAll, REGION_NETWORK, live, `${o.top}_network`, ins, Array.from(arith.inputs), 'the gate network'));
+  for (const l of gateModule(netAll, REGION_NETWORK, live, `${o.top}_network`, ins, Array.from(arith.inputs), 'the gate network')) lines.push(l);
   lines.push(writeArithModules(arith, o.top));
   lines.push('`default_nettype wire', '');
   return new TextEncoder().encode(lines.join('\n'));

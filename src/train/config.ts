@@ -190,11 +190,14 @@ export const PRESETS: Record<string, { summary: string; options: Partial<TrainOp
       batch: 256, lr: 0.05, shift: 0, epochs: 12,
     },
   },
+  // 2026-12-03 (README, "Conv models"): twice the kernels and ±1-pixel shifts gave 98.08 %
+  // frozen in 16 epochs (1,032 CPU-s) against 97.82 % for 16/64 kernels in 20; 64/256
+  // kernels over 24 epochs were level with it at three times the CPU.
   'mnist-conv': {
-    summary: 'MNIST, conv logic trees (LogicTreeNet): 16 and 64 kernels of depth 3, OR pooling, 2 gate layers; v2 netlist',
+    summary: 'MNIST, conv logic trees (LogicTreeNet): 32 and 128 kernels of depth 3, OR pooling, 2 gate layers, input shifts; v2 netlist',
     options: {
-      conv: 'conv:16,pool,conv:64,pool', encoding: 'uniform:1', width: [8000, 4000], tau: 'auto', param: 'iwp', init: 'residual', connect: 'unique',
-      batch: 64, lr: 0.05, lrSchedule: 'cosine', epochs: 20,
+      conv: 'conv:32,pool,conv:128,pool', encoding: 'uniform:1', width: [8000, 4000], tau: 'auto', param: 'iwp', init: 'residual', connect: 'unique',
+      batch: 64, lr: 0.05, lrSchedule: 'cosine', shift: 1, epochs: 16,
     },
   },
   'fashion-conv': {
