@@ -110,3 +110,14 @@ describe('compileToDir and readBuildManifest (the build contract)', () => {
     expect(m.stats.lut4Estimate).toBeLessThan(m.stats.gates);
   });
 });
+describe('compileToDir on a large net', () => {
+  it('writes a 160,000-gate layer (module bodies are not limited by the call stack)', () => {
+    const dir = tmp('lgnc-build-big-');
+    const model = join(dir, 'big.json');
+    saveNetlist(model, randomNetlist({ inputs: 256, widths: [160000], classes: 10, seed: 1 }));
+    const m = compileToDir(model, dir, {});
+    expect(m.stats.networkGates).toBeGreaterThan(60000);
+    expect(readFileSync(join(dir, m.verilog), 'utf8')).toMatch(/endmodule\s*$/);
+  }, 120_000);
+});
+
