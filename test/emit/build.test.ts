@@ -117,7 +117,7 @@ describe('compileToDir on a large net', () => {
     saveNetlist(model, randomNetlist({ inputs: 256, widths: [160000], classes: 10, seed: 1 }));
     const m = compileToDir(model, dir, {});
     expect(m.stats.networkGates).toBeGreaterThan(60000);
-    expect(readFileSync(join(dir, m.verilog), 'utf8')).toMatch(/endmodule\s*$/);
+    expect(readFileSync(join(dir, m.verilog), 'utf8')).toMatch(/endmodule\s*`default_nettype wire\s*$/);
   }, 120_000);
 });
 
