@@ -29,7 +29,7 @@ import { ByteWriter } from './bytes.js';
 import { checkBuildManifest } from './manifest.js';
 import { estimateLut4 } from './lut-estimate.js';
 import { isVerilogIdentifier, verilogIdentifier } from './names.js';
-import { emitVerilog } from './verilog.js';
+import { emitVerilog, type DelayLineStats } from './verilog.js';
 import { emitC, isCIdentifier } from './c.js';
 import { emitWasm } from './wasm.js';
 import { emitWasmLoader } from './wasm-loader.js';
@@ -96,8 +96,10 @@ export interface CompileStats {
   levels: number;
   popcount: { fullAdders: number; halfAdders: number };
   lut4Estimate: number;
-  /** Pipeline register bits (0 when combinational). */
+  /** Pipeline register bits (0 when combinational), delay lines not counted. */
   registers: number;
+  /** Pipelined cores: the delay lines that carry finished outputs to the last bank (block RAMs on an iCE40). */
+  delayLines?: DelayLineStats;
   rounds: { network: number; design: number };
   passes: PassSummary[];
   /** The carry-chain datapath's parts (arith 'chain' only). */
@@ -291,7 +293,7 @@ function headerLines(m: Omit<BuildManifest, 'stats'>, s: CompileStats, modelName
     `interface: x[${m.inputs - 1}:0] in; scores[${m.classes * m.scoreWidth - 1}:0] out (${m.classes} classes x ${m.scoreWidth} bits, class c at [c*${m.scoreWidth} +: ${m.scoreWidth}]); class_id[${m.classWidth - 1}:0] out (argmax, ties to the lowest class)`,
     m.pipeline.every === null
       ? 'timing: combinational (latency 0)'
-      : `timing: pipelined, ${m.pipeline.auto ? `stages of ${m.pipeline.auto.stages.join(', ')} gate levels (--pipeline auto for ${m.pipeline.auto.freqMHz} MHz: the delay model gives at most ${m.pipeline.auto.stageNs} ns a stage)` : `registers every ${m.pipeline.every} gate levels`}; clk, in_valid, out_valid; latency ${m.pipeline.latency} cycles, one result per clock`,
+      : `timing: pipelined, ${m.pipeline.auto ? `stages of ${m.pipeline.auto.stages.join(', ')} gate levels (--pipeline auto for ${m.pipeline.auto.freqMHz} MHz: the delay model gives at most ${m.pipeline.auto.stageNs} ns a stage)` : `registers every ${m.pipeline.every} gate levels`}; clk, in_valid, out_valid; latency ${m.pipeline.latency} cycles, one result per clock${s.delayLines?.lines ? `; ${s.delayLines.bits} output bits in ${s.delayLines.lines} delay line${s.delayLines.lines > 1 ? 's' : ''} instead of ${s.delayLines.registersSaved} registers (${s.delayLines.brams} iCE40 block RAM${s.delayLines.brams > 1 ? 's' : ''})` : ''}`,
     `optimized: ${m.optimized ? 'yes' : 'no (--no-opt: the network gate for gate)'}`,
     m.arith !== 'gates'
       ? `arithmetic: Group-Sum as carry-save full adders + one carry-chain add per class (${s.arith?.fullAdders} full adders${s.arith?.fusedGates ? `, ${s.arith.fusedGates} last-layer gates taken into the popcount` : ''}), argmax as ${s.arith?.comparators} carry-chain comparators`
@@ -432,9 +434,10 @@ export function compileToDir(netlistPath: string, outDir: string, opts: CompileO
     ? emitVerilog(ir, {
       top,
       pipeline: auto ? auto.stages : pipeline,
-      header: ({ latency, registers }) => {
+      header: ({ latency, registers, delayLines }) => {
         manifest.pipeline.latency = latency;
         stats.registers = registers;
+        stats.delayLines = delayLines;
         return headerLines(manifest, stats, net.name);
       },
     })

@@ -160,7 +160,10 @@ interface Plan {
 /** Decides what to synthesize: the sources, the top module, the pins it needs. */
 function plan(m: BuildManifest, coreVerilog: string, o: SynthOptions, board: Board | undefined, deviceBrams: number): Plan {
   const core = coreInterface(m);
-  const brams = o.bramBuffer === false ? 0 : deviceBrams;
+  // The core's delay lines take block RAMs first; the serial shell's input buffer gets the rest.
+  const coreBrams = m.stats.delayLines?.brams ?? 0;
+  if (coreBrams > deviceBrams) throw new CheckFailed(`design does not fit: the core's delay lines need ${coreBrams} block RAMs, the device has ${deviceBrams}. Use a larger device or fewer pipeline stages.`);
+  const brams = o.bramBuffer === false ? 0 : deviceBrams - coreBrams;
   const coreFile = { [m.verilog]: coreVerilog };
   if (o.shell === 'stream') {
     const count = o.streamCount ?? DEFAULT_STREAM_COUNT;
