@@ -4,6 +4,9 @@
 // signature. expectedStream computes what that hardware must end with — the same automaton,
 // the reference evaluator on every vector, the same MISR — so a Verilator run, a
 // post-synthesis run or a real board can be checked bit for bit.
+// streamUartTop wraps the shell for a board (hw/stream_uart_top.v): the byte 'S' over the
+// UART starts a run and the board answers the signature and the cycle count as one hex line
+// (selfTestAnswer); simulateStreamBoard plays that host under Verilator.
 // Guarantees: the same core, count and seed give the same Verilog and the same expectation.
 
 import { spawnSync } from 'node:child_process';

@@ -1,5 +1,6 @@
 // `synthesize(dir, opts)`: a compiled build folder → an iCE40 bitstream and a report.
-// Steps: wrap the core in a shell (serial by default, or a board's UART top) → Yosys
+// Steps: wrap the core in a shell (serial by default, stream, or a board's UART top; stream
+// with a board: the UART self-test top) → Yosys
 // synth_ice40 → capacity check from Yosys's cell counts → nextpnr-ice40 → icepack.
 // Writes DIR/<top>.bin, DIR/<shell>.v (the generated wrapper Verilog), DIR/synth.log (the
 // tools' logs) and DIR/report.json, all atomically.
