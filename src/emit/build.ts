@@ -73,8 +73,8 @@ export interface PassSummary {
   added: number;
 }
 
-export type ArithKind = 'fused' | 'chain' | 'gates';
-export const ARITH_KINDS: ArithKind[] = ['fused', 'chain', 'gates'];
+export type ArithKind = 'fused' | 'chain' | 'ripple' | 'gates';
+export const ARITH_KINDS: ArithKind[] = ['fused', 'chain', 'ripple', 'gates'];
 /**
  * The default: measured on the default MNIST model through the real flow (HX8K, serial
  * shell, regions kept), gate-level adders gave the fewest logic cells (popcount 1,499 and
@@ -295,7 +295,9 @@ function headerLines(m: Omit<BuildManifest, 'stats'>, s: CompileStats, modelName
       ? 'timing: combinational (latency 0)'
       : `timing: pipelined, ${m.pipeline.auto ? `stages of ${m.pipeline.auto.stages.join(', ')} gate levels (--pipeline auto for ${m.pipeline.auto.freqMHz} MHz: the delay model gives at most ${m.pipeline.auto.stageNs} ns a stage)` : `registers every ${m.pipeline.every} gate levels`}; clk, in_valid, out_valid; latency ${m.pipeline.latency} cycles, one result per clock${s.delayLines?.lines ? `; ${s.delayLines.bits} output bits in ${s.delayLines.lines} delay line${s.delayLines.lines > 1 ? 's' : ''} instead of ${s.delayLines.registersSaved} registers (${s.delayLines.brams} iCE40 block RAM${s.delayLines.brams > 1 ? 's' : ''})` : ''}`,
     `optimized: ${m.optimized ? 'yes' : 'no (--no-opt: the network gate for gate)'}`,
-    m.arith !== 'gates'
+    m.arith === 'ripple'
+      ? `arithmetic: Group-Sum as full adders + a tree of carry-chain adds with count bits as carry-ins (${s.arith?.fullAdders} full adders, ${s.arith?.adds} adds), argmax as ${s.arith?.comparators} LUT comparators`
+      : m.arith !== 'gates'
       ? `arithmetic: Group-Sum as carry-save full adders + one carry-chain add per class (${s.arith?.fullAdders} full adders${s.arith?.fusedGates ? `, ${s.arith.fusedGates} last-layer gates taken into the popcount` : ''}), argmax as ${s.arith?.comparators} carry-chain comparators`
       : 'arithmetic: Group-Sum and argmax as gate-level adders and comparators',
         `gates: ${s.netlistGates} in the netlist${s.netlistStoredGates !== s.netlistGates ? ` (${s.netlistStoredGates} stored, conv trees unrolled at every position)` : ''} -> ${s.gates} emitted (network ${s.gatesByRegion.network}, popcount ${s.gatesByRegion.popcount}, argmax ${s.gatesByRegion.argmax}); ${s.levels} levels`,
@@ -353,7 +355,7 @@ export function compileToDir(netlistPath: string, outDir: string, opts: CompileO
   let arith: Arith | null = null;
   if (arithKind !== 'gates') {
     const levels = nodeLevels(opt.network);
-    arith = buildArith(opt.network.outputs!, net.output.classes, (lit) => levels[lit >>> 1], arithKind === 'fused' ? fusableGates(opt.network) : undefined);
+    arith = buildArith(opt.network.outputs!, net.output.classes, (lit) => levels[lit >>> 1], arithKind === 'fused' ? fusableGates(opt.network) : undefined, arithKind === 'ripple' ? 'ripple' : 'csa');
     selfCheckArith(net, opt.network, arith, opt.ir.gates > 200_000 ? 64 : 256);
     // A network whose outputs are all constant has no arithmetic to build.
     if (arith.inputs.length === 0) { arith = null; arithKind = 'gates'; }
