@@ -27,7 +27,7 @@ export function registerCompile(program: Command): void {
     .option('--top <name>', 'Verilog module (and file) name (default: the netlist name, sanitized)')
     .option('--pipeline <levels>', 'register every <levels> gate levels, or auto: as many levels per stage as the iCE40 delay model says fit --freq (adds clk, in_valid, out_valid; one result per clock)')
     .option('--freq <MHz>', 'clock target for --pipeline auto')
-    .option('--arith <form>', 'Group-Sum and argmax in a combinational core: fused (chain, with the last layer\'s gates taken into the first adders), chain (carry-save adders + iCE40 carry-chain adds and comparators), ripple (full adders, then carry-chain adds that take count bits as carry-ins; LUT comparators) or gates (gate-level adders; fewest cells measured)', DEFAULT_ARITH)
+    .option('--arith <form>', 'Group-Sum and argmax in a combinational core: fused (chain, with the last layer\'s gates taken into the first adders), chain (carry-save adders + iCE40 carry-chain adds and comparators), ripple (full adders, then carry-chain adds that take count bits as carry-ins; LUT comparators; fewest cells measured) or gates (the gate-level adders of the optimized IR)', DEFAULT_ARITH)
     .option('--no-opt', 'skip the optimization passes: emit the network gate for gate (for comparison)')
     .option('--emit <targets>', 'what to write, comma-separated: verilog (<top>.v + manifest + IR), c (<top>.c + <top>.h), wasm (<top>.wasm + <top>.mjs loader)', 'verilog')
     .option('--json', 'print the build manifest as JSON')

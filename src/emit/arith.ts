@@ -401,11 +401,30 @@ export function writeArithModules(a: Arith, top: string): string {
   const catA = (bits: number[]) => (bits.length === 1 ? nm(bits[0]) : `{${bits.map(nm).reverse().join(', ')}}`);
   for (const op of a.ops.slice(a.popcountOps)) {
     if (op.kind === 'gt' && a.form === 'ripple') {
-      // LUT logic (a comparator on the carry chain leaves its LUTs idle): from the LSB,
-      // gt = A_j & ~B_j | (A_j == B_j) & gt_below.
-      const g = `${nm(op.out)}_g`;
-      op.A.forEach((x, j) => am.push(`  wire ${g}${j} = (${nm(x)} & ~${nm(op.B[j])})${j ? ` | (~(${nm(x)} ^ ${nm(op.B[j])}) & ${g}${j - 1})` : ''};`));
-      am.push(`  wire ${nm(op.out)} = ${g}${op.A.length - 1};`);
+      // LUT logic (a comparator on the carry chain leaves its LUTs idle), the argmax pass's
+      // log-depth form: [gt, eq] of the upper half merged with the lower half's.
+      const p = nm(op.out);
+      let t = 0;
+      const compare = (lo: number, hi: number, needEq: boolean): [string, string] => {
+        if (hi - lo === 1) {
+          const x = nm(op.A[lo]), y = nm(op.B[lo]), g = `${p}_t${t++}`;
+          am.push(`  wire ${g} = ${x} & ~${y};`);
+          if (!needEq) return [g, ''];
+          const e = `${p}_t${t++}`;
+          am.push(`  wire ${e} = ~(${x} ^ ${y});`);
+          return [g, e];
+        }
+        const mid = (lo + hi) >> 1;
+        const [gh, eh] = compare(mid, hi, true);
+        const [gl, el] = compare(lo, mid, needEq);
+        const g = `${p}_t${t++}`;
+        am.push(`  wire ${g} = ${gh} | (${eh} & ${gl});`);
+        if (!needEq) return [g, ''];
+        const e = `${p}_t${t++}`;
+        am.push(`  wire ${e} = ${eh} & ${el};`);
+        return [g, e];
+      };
+      am.push(`  wire ${p} = ${compare(0, op.A.length, false)[0]};`);
     } else if (op.kind === 'gt') am.push(`  wire ${nm(op.out)} = ${catA(op.A)} > ${catA(op.B)};  // a subtraction on the carry chain`);
     else if (op.kind === 'mux') op.out.forEach((s, j) => am.push(`  wire ${nm(s)} = ${nm(op.sel)} ? ${nm(op.A[j])} : ${nm(op.B[j])};`));
   }

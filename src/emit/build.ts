@@ -45,10 +45,11 @@ export interface CompileOptions {
   /** Run the optimization passes (default true). */
   optimize?: boolean;
   /**
-   * The hardware form of Group-Sum and argmax in a combinational core: 'chain' (carry-save
-   * full adders, carry-chain adds and comparators), 'fused' (chain, with the last layer's
-   * gates inside the popcount) or 'gates' (the lowered IR's gate-level adders; the default,
-   * DEFAULT_ARITH). Pipelined cores use the gates.
+   * The hardware form of Group-Sum and argmax in a combinational core: 'ripple' (full adders,
+   * then carry-chain adds that take count bits as carry-ins; the default, DEFAULT_ARITH),
+   * 'chain' (carry-save full adders, carry-chain adds and comparators), 'fused' (chain, with
+   * the last layer's gates inside the popcount) or 'gates' (the lowered IR's gate-level
+   * adders). Pipelined cores use the gates.
    */
   arith?: ArithKind;
   /** Called at the start of each phase (for progress lines on big netlists). */
@@ -77,10 +78,11 @@ export type ArithKind = 'fused' | 'chain' | 'ripple' | 'gates';
 export const ARITH_KINDS: ArithKind[] = ['fused', 'chain', 'ripple', 'gates'];
 /**
  * The default: measured on the default MNIST model through the real flow (HX8K, serial
- * shell, regions kept), gate-level adders gave the fewest logic cells (popcount 1,499 and
- * argmax 162 cells against 1,499 / 188 for chain and 1,888 / 188 for fused; README).
+ * shell with the block RAM buffer, regions kept, router2), the ripple form gave the fewest
+ * logic cells and the highest Fmax: 3,080 cells (popcount 1,351, argmax 170), 23.5 MHz,
+ * against 3,234 (1,515 / 160), 20.4 MHz for gates and 3,234 (1,470 / 207) for chain (README).
  */
-export const DEFAULT_ARITH: ArithKind = 'gates';
+export const DEFAULT_ARITH: ArithKind = 'ripple';
 
 export interface CompileStats {
   /** Two-input gates of the source netlist (v2: conv trees unrolled at every position, OR pooling as OR gates). */
