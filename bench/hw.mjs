@@ -1,16 +1,18 @@
 // bench/hw: the hardware lgnc makes, on the real flow (Yosys synth_ice40 → nextpnr-ice40 →
-// icepack, iCE40 HX8K, seed 1, router1 unless LGNC_BENCH_HW_ROUTER=router2), for the default
-// recipe's MNIST model (trained first when build/bench-hw/model.json is missing) and, with
+// icepack, iCE40 HX8K, seed 1, router1 unless LGNC_BENCH_HW_ROUTER=router2, for the stream
+// build LGNC_BENCH_HW_STREAM_ROUTER), for the default recipe's MNIST model (trained first
+// when build/bench-hw/model.json is missing) and, with
 // LGNC_BENCH_HW_LARGE=1, two larger ones (trained the same way, 4 epochs: the 7,000-gate
 // 2000-2000-2000-1000 network and the mnist-8k preset's 8,000-gate one), or the models given
 // as arguments:
 //   - serial builds (today's default options: 8-bit serial shell, input vector in block RAM)
-//     with Group-Sum/argmax as gate-level adders (gates, the default) and as carry-save
-//     adders + carry-chain adds and comparators (chain);
+//     with Group-Sum/argmax as full adders + carry-chain adds with count bits as carry-ins
+//     (ripple, the default), as gate-level adders (gates) and as carry-save adders +
+//     carry-chain adds and comparators (chain);
 //   - a stream build: compile --pipeline auto --freq 100, synth --shell stream --freq 100.
 // Prints logic cells by region, Fmax, initiation interval and inferences/s, and writes
 // bench/results/hw.json. One synthesis takes minutes. Run: npm run bench:hw [-- model.json …]
-// LGNC_BENCH_HW_BUILDS=gates,chain,fused,flat,stream picks the builds (flat: gates, --flatten).
+// LGNC_BENCH_HW_BUILDS=ripple,gates,chain,fused,flat,stream picks the builds (flat: gates, --flatten).
 
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -42,7 +44,7 @@ if (models.length === 0) {
     models.push(await trained('model-8k', [2400, 2400, 2200, 1000]));
   }
 }
-const builds = (process.env.LGNC_BENCH_HW_BUILDS ?? 'gates,chain,stream').split(',');
+const builds = (process.env.LGNC_BENCH_HW_BUILDS ?? 'ripple,gates,chain,stream').split(',');
 const rows = [];
 const started = new Date().toISOString();
 const load = [loadavg()[0]];
@@ -58,7 +60,7 @@ for (const model of models) {
     const m = compileToDir(model, dir, stream ? { pipeline: 'auto', freq: 100 } : { arith: b === 'flat' ? 'gates' : b });
     process.stderr.write(`${basename(model)} ${b}: synthesizing…\n`);
     const cpu0 = process.cpuUsage();
-    const r = await synthesize(dir, { device: 'hx8k', router, seed: 1, ...(stream ? { shell: 'stream', freq: 100 } : {}), ...(b === 'flat' ? { flatten: true } : {}) });
+    const r = await synthesize(dir, { device: 'hx8k', router, seed: 1, ...(stream ? { shell: 'stream', freq: 100, ...(process.env.LGNC_BENCH_HW_STREAM_ROUTER ? { router: process.env.LGNC_BENCH_HW_STREAM_ROUTER } : {}) } : {}), ...(b === 'flat' ? { flatten: true } : {}) });
     const cpu = process.cpuUsage(cpu0);
     load.push(loadavg()[0]);
     const row = {
@@ -66,7 +68,7 @@ for (const model of models) {
       logicCells: r.resources.logicCells.used, lut4: r.resources.lut4.used, carry: r.resources.carry.used, dff: r.resources.dff.used, bram: r.resources.bram.used,
       regions: r.regions?.logicCells ?? null, fmaxMHz: r.timing.achievedMHz, requestedMHz: r.timing.requestedMHz, criticalPath: r.timing.criticalPath,
       initiationInterval: r.throughput.initiationInterval, latencyCycles: r.throughput.latencyCycles, inferencesPerSecond: r.throughput.inferencesPerSecond,
-      stream: r.stream, seconds: Math.round(r.totalMs / 1000), cpuSeconds: Math.round((cpu.user + cpu.system) / 1e6),
+      stream: r.stream, delayLines: m.stats.delayLines ?? null, router: r.router, seconds: Math.round(r.totalMs / 1000), cpuSeconds: Math.round((cpu.user + cpu.system) / 1e6),
     };
     rows.push(row);
     save();

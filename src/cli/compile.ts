@@ -27,7 +27,7 @@ export function registerCompile(program: Command): void {
     .option('--top <name>', 'Verilog module (and file) name (default: the netlist name, sanitized)')
     .option('--pipeline <levels>', 'register every <levels> gate levels, or auto: as many levels per stage as the iCE40 delay model says fit --freq (adds clk, in_valid, out_valid; one result per clock)')
     .option('--freq <MHz>', 'clock target for --pipeline auto')
-    .option('--arith <form>', 'Group-Sum and argmax in a combinational core: fused (chain, with the last layer\'s gates taken into the first adders), chain (carry-save adders + iCE40 carry-chain adds and comparators) or gates (gate-level adders; fewest cells measured)', DEFAULT_ARITH)
+    .option('--arith <form>', 'Group-Sum and argmax in a combinational core: fused (chain, with the last layer\'s gates taken into the first adders), chain (carry-save adders + iCE40 carry-chain adds and comparators), ripple (full adders, then carry-chain adds that take count bits as carry-ins; LUT comparators; fewest cells measured) or gates (the gate-level adders of the optimized IR)', DEFAULT_ARITH)
     .option('--no-opt', 'skip the optimization passes: emit the network gate for gate (for comparison)')
     .option('--emit <targets>', 'what to write, comma-separated: verilog (<top>.v + manifest + IR), c (<top>.c + <top>.h), wasm (<top>.wasm + <top>.mjs loader)', 'verilog')
     .option('--json', 'print the build manifest as JSON')
@@ -100,7 +100,7 @@ function printReport(m: BuildManifest, dir: string, ms: number, files: string[])
     ['levels', s.levels],
     ['popcount', `${m.classes} × ${fmt(m.outputsPerClass)} outputs → ${m.scoreWidth}-bit scores: ${fmt(s.popcount.fullAdders)} full adders, ${fmt(s.popcount.halfAdders)} half adders`],
     ['LUT4 (est.)', `${fmt(s.lut4Estimate)} (iCE40: HX1K 1,280, UP5K 5,280, HX8K 7,680 logic cells)`],
-    ['timing', m.pipeline.every === null ? 'combinational (latency 0)' : `pipelined ${m.pipeline.auto ? `in stages of ${m.pipeline.auto.stages.join(', ')} levels` : `every ${m.pipeline.every} levels`}${m.pipeline.auto ? ` (auto for ${m.pipeline.auto.freqMHz} MHz: model at most ${m.pipeline.auto.stageNs} ns a stage, largest fanout ${m.pipeline.auto.maxFanout}${m.pipeline.auto.meets ? '' : '; the model says the target is out of reach'})` : ''}: latency ${m.pipeline.latency} cycles, ${fmt(s.registers)} register bits, one result per clock`],
+    ['timing', m.pipeline.every === null ? 'combinational (latency 0)' : `pipelined ${m.pipeline.auto ? `in stages of ${m.pipeline.auto.stages.join(', ')} levels` : `every ${m.pipeline.every} levels`}${m.pipeline.auto ? ` (auto for ${m.pipeline.auto.freqMHz} MHz: model at most ${m.pipeline.auto.stageNs} ns a stage, largest fanout ${m.pipeline.auto.maxFanout}${m.pipeline.auto.meets ? '' : '; the model says the target is out of reach'})` : ''}: latency ${m.pipeline.latency} cycles, ${fmt(s.registers)} register bits${s.delayLines?.lines ? ` + ${fmt(s.delayLines.bits)} output bits in ${s.delayLines.lines} delay line${s.delayLines.lines > 1 ? 's' : ''} (${s.delayLines.brams} block RAM${s.delayLines.brams > 1 ? 's' : ''} on an iCE40, instead of ${fmt(s.delayLines.registersSaved)} registers)` : ''}, one result per clock`],
   ]));
   if (s.passes.length) {
     out.write('\npasses\n');

@@ -28,7 +28,7 @@ export function registerSynth(program: Command): void {
     .option('--top <name>', 'which build in the folder, when it holds several')
     .addOption(new Option('--device <device>', 'iCE40 device (default up5k)').choices(DEVICES.map((d) => d.name)))
     .option('--package <package>', "package (default: the device's usual one, e.g. sg48 for up5k)")
-    .addOption(new Option('--board <board>', 'build for a board: UART board top, its pins and clock').choices(BOARDS.map((b) => b.name)))
+    .addOption(new Option('--board <board>', 'build for a board: UART board top, its pins and clock (with --shell stream: the UART self-test top)').choices(BOARDS.map((b) => b.name)))
     .addOption(new Option('--shell <shell>', 'serial: inputs arrive --shell-width bits per clock, outputs registered; stream: on-chip vector source, one inference per clock, results folded into a signature; none: the bare core (default serial)').choices(['serial', 'stream', 'none']))
     .option('--stream-count <n>', 'stream shell: vectors to run before done (default 2^20)', num('--stream-count'))
     .option('--shell-width <bits>', 'serial shell: input bits per clock (default 8)', num('--shell-width'))
@@ -49,6 +49,7 @@ Examples:
   $ lgnc synth build/                                   serial shell on an UP5K (sg48)
   $ lgnc synth build/ --device hx8k --freq 100          aim for 100 MHz on an HX8K
   $ lgnc synth build/ --board icebreaker                UART top: send packed bits, get the class byte
+  $ lgnc synth build/ --shell stream --board hx8k-breakout   self-test on the board: send 'S', get signature and cycles
   $ lgnc synth build/ --max-lcs 4000 --min-fmax 24      CI budget: exit 1 when exceeded
   $ lgnc synth build/ --shell none --device hx8k        the bare core (needs a pin per bit)
   $ lgnc compile model.json -o build/ --pipeline 2 && lgnc synth build/ --shell stream --device hx8k --freq 100
@@ -130,7 +131,19 @@ export function formatReport(r: SynthReport): string {
     lines.push('logic cells by region: counted on the placed design (each region kept as its own module through synthesis; --flatten trades this for a few % fewer cells)\n');
   }
   if (r.stream) {
-    lines.push(`stream self-test: after ${r.stream.count.toLocaleString('en-US')} vectors (seed ${r.stream.seed}) the hardware must show signature ${r.stream.signature} and cycles ${r.stream.cycles.toLocaleString('en-US')} (written to ${r.dir}/${r.top}.json; lgnc verify --build ${r.dir} checks it under Verilator)\n`);
+    const file = `${r.dir}/${r.top.replace(/_uart$/, '')}.json`;
+    lines.push(`stream self-test: after ${r.stream.count.toLocaleString('en-US')} vectors (seed ${r.stream.seed}) the hardware must show signature ${r.stream.signature} and cycles ${r.stream.cycles.toLocaleString('en-US')} (written to ${file}; lgnc verify --build ${r.dir} checks it under Verilator)\n`);
+  }
+  if (r.selfTest) {
+    const st = r.selfTest;
+    lines.push([
+      `on the board (iceprog ${r.dir}/${r.bitstream.file}): ${st.format}.`,
+      `  expected answer: ${st.answer}`,
+      `  (one run of ${r.stream!.count.toLocaleString('en-US')} vectors takes ${(st.runSeconds * 1000).toFixed(1)} ms at the board clock; a cycle count of vectors + ${r.throughput.latencyCycles} proves one inference per clock)`,
+      `  check it (Linux; the board's UART is usually the FTDI's second port, /dev/ttyUSB1):`,
+      `  $ ${st.check}`,
+      '',
+    ].join('\n'));
   }
   if (r.budgets.failures.length) lines.push(`budget: FAILED — ${r.budgets.failures.join('; ')}\n`);
   else if (r.budgets.maxLcs !== null || r.budgets.minFmaxMHz !== null) lines.push('budget: ok\n');

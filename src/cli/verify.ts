@@ -144,7 +144,11 @@ function failureMessage(r: VerifyReport): string {
   const bad = r.checks.filter((c) => c.mismatches > 0 || c.validErrors > 0);
   const parts = bad.map((c) => `${c.design}: ${c.mismatches} of ${r.vectors.count} vectors differ${c.validErrors ? `, ${c.validErrors} out_valid errors` : ''}${c.first.length ? ` (first at vector ${c.first[0].index})` : ''}`);
   if (r.formal?.status === 'failed') parts.push(`formal: ${r.formal.detail}`);
-  for (const c of r.stream ?? []) if (!c.ok) parts.push(`stream ${c.design}: signature ${c.signature}, ${c.cycles} cycles${c.done ? '' : ' (never done)'}; expected ${c.expected.signature}, ${c.expected.cycles} cycles`);
+  for (const c of r.stream ?? []) {
+    if (c.ok) continue;
+    if (c.uart) parts.push(`stream ${c.design} through ${c.uart.top}: answers ${c.uart.answers.map((a) => JSON.stringify(a)).join(', ') || 'none'}; expected "${c.uart.expected}"`);
+    else parts.push(`stream ${c.design}: signature ${c.signature}, ${c.cycles} cycles${c.done ? '' : ' (never done)'}; expected ${c.expected.signature}, ${c.expected.cycles} cycles`);
+  }
   return `the hardware does not match the reference evaluator: ${parts.join('; ')}`;
 }
 
@@ -183,6 +187,7 @@ export function formatVerifyReport(r: VerifyReport): string {
     out.push(`formal: ${f.status} — ${f.detail}${f.counterexample ? `; distinguishing input x = ${f.counterexample} (bit 0 first)` : ''} (${f.seconds.toFixed(1)} s)\n`);
   }
   for (const c of r.stream ?? []) {
+    if (c.uart) out.push(`stream ${c.design} board top ${c.uart.top}: self-test command sent ${c.uart.answers.length === 1 ? 'once' : `${c.uart.answers.length} times`} over uart_rx, answers ${c.uart.answers.map((a) => `"${a}"`).join(', ')} (expected "${c.uart.expected}"): ${c.ok ? 'match' : 'MISMATCH'}\n`);
     out.push(`stream ${c.design}: ${c.expected.count.toLocaleString('en-US')} vectors, signature ${c.signature} (expected ${c.expected.signature}), ${c.cycles.toLocaleString('en-US')} cycles (expected ${c.expected.cycles.toLocaleString('en-US')}): ${c.ok ? 'match' : 'MISMATCH'} (built ${c.buildSeconds.toFixed(1)} s, simulated ${c.simSeconds.toFixed(1)} s)\n`);
   }
   out.push(r.ok ? `OK: 0 mismatches in ${r.vectors.count.toLocaleString('en-US')} vectors (${r.seconds.toFixed(1)} s)\n` : 'FAILED\n');

@@ -7,6 +7,10 @@
 //     to two rows, then one two-operand add (on the carry chain) gives the score;
 //   argmax: a tournament of `r > l` comparators (subtractions on the carry chain); the right
 //     contender wins only when strictly greater, so ties keep the lower class index.
+// The ripple form (`--arith ripple`): per class full adders turn about a quarter of the bits
+// into 2-bit numbers, then a tree of two-operand adds on the carry chain (each its own module,
+// so Yosys keeps it on the chain), each add taking one remaining bit as its carry-in: a k-bit
+// add then removes k bits for about k + 2 cells; the comparators are LUT logic.
 // The same datapath is evaluated here bit-parallel (`evaluateArith`) and written as Verilog
 // (`writeArithModules`), so what is emitted is what the compiler checks against the
 // reference evaluator. Guarantees: scores = popcounts, class = argmax, ties to the lowest.
@@ -21,8 +25,8 @@ export type ArithOp =
   | { kind: 'gate'; op: number; a: number; b: number; out: number }
   | { kind: 'fa'; a: number; b: number; c: number; sum: number; carry: number }
   | { kind: 'ha'; a: number; b: number; sum: number; carry: number }
-  /** s = A + B (two-operand add, LSB first, equal widths; s has one bit more, or as many when the carry out is known 0). */
-  | { kind: 'add'; A: number[]; B: number[]; s: number[] }
+  /** s = A + B (+ ci) (two-operand add, LSB first, equal widths; s has one bit more, or as many when the carry out is known 0). */
+  | { kind: 'add'; A: number[]; B: number[]; s: number[]; ci?: number }
   /** out = (A > B) as unsigned numbers (equal widths). */
   | { kind: 'gt'; A: number[]; B: number[]; out: number }
   /** out[j] = sel ? A[j] : B[j]. */
@@ -41,7 +45,11 @@ export interface Arith {
   /** Signals of the scores (class c bit j at c*W + j) and of the class id (LSB first). */
   scores: number[];
   classId: number[];
+  /** 'csa': carry-save full adders + one add per class, comparators on the carry chain; 'ripple': see buildArith. */
+  form: ArithForm;
 }
+
+export type ArithForm = 'csa' | 'ripple';
 
 export const SIG_FALSE = 0;
 export const SIG_TRUE = 1;
@@ -53,7 +61,7 @@ type Level = number;
  * Builds the datapath for Group-Sum + argmax over `outputs` (K·M literals, class c's block
  * at [c·M, (c+1)·M)); `levels` gives each literal's arrival (its gate level).
  */
-export function buildArith(outputs: Int32Array, classes: number, levelOf: (lit: Lit) => Level, fusable?: (lit: Lit) => { op: number; a: Lit; b: Lit } | null): Arith {
+export function buildArith(outputs: Int32Array, classes: number, levelOf: (lit: Lit) => Level, fusable?: (lit: Lit) => { op: number; a: Lit; b: Lit } | null, form: ArithForm = 'csa'): Arith {
   const K = classes, M = outputs.length / K, W = scoreWidth(M), CW = classWidth(K);
   const inputs: number[] = [];
   const inputOf = new Map<Lit, number>();
@@ -84,6 +92,46 @@ export function buildArith(outputs: Int32Array, classes: number, levelOf: (lit: 
     return out;
   };
 
+  /**
+   * The ripple form of one class's count (iCE40: a k-bit add on the carry chain costs about
+   * k + 2 logic cells and, with a count bit as its carry-in, removes k bits; a full adder's
+   * two LUT4s remove one): about a quarter of the bits go through full adders into 2-bit
+   * numbers, then the two narrowest numbers are added, again and again, each add taking one of
+   * the remaining bits as its carry-in (TRUE bits first: a constant carry-in is free).
+   */
+  const ripplePopcount = (bits: number[], ones: number): number[] => {
+    bits.sort((x, y) => level[x] - level[y] || x - y);
+    const F = Math.min(Math.floor((bits.length + 1) / 4), Math.floor(bits.length / 3));
+    const nums: { bits: number[]; max: number }[] = [];
+    for (let f = 0; f < F; f++) {
+      const [a, b, cc] = bits.splice(0, 3);
+      const lv = Math.max(level[a], level[b], level[cc]) + 1;
+      const sum = fresh(lv), carry = fresh(lv);
+      ops.push({ kind: 'fa', a, b, c: cc, sum, carry });
+      nums.push({ bits: [sum, carry], max: 3 });
+    }
+    const singles = [...Array<number>(ones).fill(SIG_TRUE), ...bits];
+    // Enough bits become 1-bit operands that every add gets a carry-in and none is left over.
+    const k = Math.max(0, Math.min(singles.length, Math.ceil((singles.length - nums.length + 1) / 2)));
+    for (const b of singles.splice(singles.length - k, k)) nums.push({ bits: [b], max: 1 });
+    if (nums.length === 0) return Array<number>(W).fill(SIG_FALSE);
+    const lvOf = (v: number[]) => Math.max(0, ...v.map((x) => level[x]));
+    while (nums.length > 1 || singles.length > 0) {
+      nums.sort((p, q) => p.bits.length - q.bits.length || lvOf(p.bits) - lvOf(q.bits));
+      const a = nums.shift()!, b = nums.shift() ?? { bits: [SIG_FALSE], max: 0 };
+      const ci = singles.shift() ?? SIG_FALSE;
+      const max = a.max + b.max + (ci === SIG_FALSE ? 0 : 1);
+      const L = Math.max(a.bits.length, b.bits.length);
+      const A = [...a.bits, ...Array<number>(L - a.bits.length).fill(SIG_FALSE)];
+      const B = [...b.bits, ...Array<number>(L - b.bits.length).fill(SIG_FALSE)];
+      const lv = Math.max(lvOf(A), lvOf(B), level[ci]) + 1;
+      const sum = Array.from({ length: Math.min(W, Math.max(L, Math.ceil(Math.log2(max + 1)))) }, () => fresh(lv));
+      ops.push({ kind: 'add', A, B, s: sum, ...(ci !== SIG_FALSE ? { ci } : {}) });
+      nums.push({ bits: sum, max });
+    }
+    return [...nums[0].bits, ...Array<number>(W - nums[0].bits.length).fill(SIG_FALSE)];
+  };
+
   const scores: number[] = [];
   for (let c = 0; c < K; c++) {
     // Columns of bits of weight 2^j; constants fold: TRUE bits are counted into a binary constant.
@@ -93,6 +141,10 @@ export function buildArith(outputs: Int32Array, classes: number, levelOf: (lit: 
       const s = output(outputs[j]);
       if (s === SIG_TRUE) ones++;
       else if (s !== SIG_FALSE) cols[0].push(s);
+    }
+    if (form === 'ripple') {
+      for (const b of ripplePopcount(cols[0], ones)) scores.push(b);
+      continue;
     }
     for (let j = 0; j < W; j++) if ((ones >> j) & 1) cols[j].push(SIG_TRUE);
     const earliest = (col: number[]) => { col.sort((x, y) => level[x] - level[y] || x - y); return col.shift()!; };
@@ -176,7 +228,7 @@ export function buildArith(outputs: Int32Array, classes: number, levelOf: (lit: 
     } else {
       const outs = op.kind === 'fa' || op.kind === 'ha' ? [op.sum, op.carry] : op.kind === 'add' ? op.s : [op.out];
       if (!outs.some((s) => used[s])) continue;
-      const ins = op.kind === 'fa' ? [op.a, op.b, op.c] : op.kind === 'ha' || op.kind === 'gate' ? [op.a, op.b] : [...op.A, ...op.B];
+      const ins = op.kind === 'fa' ? [op.a, op.b, op.c] : op.kind === 'ha' || op.kind === 'gate' ? [op.a, op.b] : op.kind === 'add' && op.ci !== undefined ? [...op.A, ...op.B, op.ci] : [...op.A, ...op.B];
       for (const s of ins) used[s] = 1;
       kept.push(op);
     }
@@ -185,7 +237,7 @@ export function buildArith(outputs: Int32Array, classes: number, levelOf: (lit: 
   kept.reverse();
   return {
     inputs: Int32Array.from(inputs), classes: K, scoreWidth: W, classWidth: CW,
-    signals, ops: kept, popcountOps: keptPopcount, scores, classId: round[0].index,
+    signals, ops: kept, popcountOps: keptPopcount, scores, classId: round[0].index, form,
   };
 }
 
@@ -224,7 +276,7 @@ export function evaluateArith(a: Arith, words: number, inputRow: (i: number) => 
         v[row(op.sum) + w] = x ^ y;
         v[row(op.carry) + w] = x & y;
       } else if (op.kind === 'add') {
-        let carry = 0;
+        let carry = op.ci === undefined ? 0 : v[row(op.ci) + w];
         for (let j = 0; j < op.A.length; j++) {
           const x = v[row(op.A[j]) + w], y = v[row(op.B[j]) + w];
           v[row(op.s[j]) + w] = x ^ y ^ carry;
@@ -258,7 +310,27 @@ function name(a: Arith, s: number): string {
 
 const cat = (a: Arith, bits: number[]) => (bits.length === 1 ? name(a, bits[0]) : `{${bits.map((b) => name(a, b)).reverse().join(', ')}}`);
 
-function writeOp(a: Arith, op: ArithOp, out: string[]): void {
+/**
+ * The ripple form's adder `<top>_add<L>_<S>`: S-bit s = a + b + ci over L-bit operands, a
+ * module of its own that synthesis keeps, because Yosys merges a tree of adds into one
+ * multi-operand sum and maps that to LUTs, not to the carry chain.
+ */
+function adderModule(top: string, L: number, S: number): string {
+  return [
+    `(* keep_hierarchy *)`,
+    `module ${top}_add${L}_${S} (`,
+    `  input  wire [${L - 1}:0] a,`,
+    `  input  wire [${L - 1}:0] b,`,
+    '  input  wire ci,',
+    `  output wire [${S - 1}:0] s`,
+    ');',
+    ...(S > L ? [`  assign s = {1'b0, a} + {1'b0, b} + {${S - 1}'d0, ci};`] : [`  assign s = a + b + {${S - 1}'d0, ci};`]),
+    'endmodule',
+    '',
+  ].join('\n');
+}
+
+function writeOp(a: Arith, op: ArithOp, out: string[], top: string, adders: Set<string>): void {
   const n = (s: number) => name(a, s);
   switch (op.kind) {
     case 'gate':
@@ -274,6 +346,14 @@ function writeOp(a: Arith, op: ArithOp, out: string[]): void {
       break;
     case 'add': {
       const t = `add${op.s[0]}`;
+      if (a.form === 'ripple') {
+        const L = op.A.length, S = op.s.length;
+        adders.add(`${L}_${S}`);
+        out.push(`  wire [${S - 1}:0] ${t};`);
+        out.push(`  ${top}_add${L}_${S} u_${t} (.a(${cat(a, op.A)}), .b(${cat(a, op.B)}), .ci(${op.ci === undefined ? "1'b0" : n(op.ci)}), .s(${t}));`);
+        op.s.forEach((s, j) => out.push(`  wire ${n(s)} = ${t}[${j}];`));
+        break;
+      }
       // Two operands only, each padded to the sum's width: Yosys maps it to one carry chain.
       const pad = op.s.length > op.A.length ? "1'b0, " : '';
       out.push(`  wire [${op.s.length - 1}:0] ${t} = {${pad}${cat(a, op.A)}} + {${pad}${cat(a, op.B)}};`);
@@ -297,9 +377,15 @@ export function writeArithModules(a: Arith, top: string): string {
   const Y = a.inputs.length, K = a.classes, W = a.scoreWidth, CW = a.classWidth;
   const out: string[] = [];
   const pc: string[] = [];
-  for (const op of a.ops.slice(0, a.popcountOps)) writeOp(a, op, pc);
-  out.push(`// Group-Sum: per class a carry-save tree of full adders down to two rows, then one`);
-  out.push(`// two-operand add (the iCE40 carry chain).`);
+  const adders = new Set<string>();
+  for (const op of a.ops.slice(0, a.popcountOps)) writeOp(a, op, pc, top, adders);
+  if (a.form === 'ripple') {
+    out.push(`// Group-Sum: per class full adders for about a quarter of the bits, then a tree of`);
+    out.push(`// two-operand adds on the carry chain, each with one more bit as its carry-in.`);
+  } else {
+    out.push(`// Group-Sum: per class a carry-save tree of full adders down to two rows, then one`);
+    out.push(`// two-operand add (the iCE40 carry chain).`);
+  }
   out.push(`module ${top}_popcount (`);
   out.push(`  input  wire [${Y - 1}:0] y,`);
   out.push(`  output wire [${K * W - 1}:0] scores`);
@@ -314,7 +400,32 @@ export function writeArithModules(a: Arith, top: string): string {
   const nm = (s: number) => scoreName.get(s) ?? name(a, s);
   const catA = (bits: number[]) => (bits.length === 1 ? nm(bits[0]) : `{${bits.map(nm).reverse().join(', ')}}`);
   for (const op of a.ops.slice(a.popcountOps)) {
-    if (op.kind === 'gt') am.push(`  wire ${nm(op.out)} = ${catA(op.A)} > ${catA(op.B)};  // a subtraction on the carry chain`);
+    if (op.kind === 'gt' && a.form === 'ripple') {
+      // LUT logic (a comparator on the carry chain leaves its LUTs idle), the argmax pass's
+      // log-depth form: [gt, eq] of the upper half merged with the lower half's.
+      const p = nm(op.out);
+      let t = 0;
+      const compare = (lo: number, hi: number, needEq: boolean): [string, string] => {
+        if (hi - lo === 1) {
+          const x = nm(op.A[lo]), y = nm(op.B[lo]), g = `${p}_t${t++}`;
+          am.push(`  wire ${g} = ${x} & ~${y};`);
+          if (!needEq) return [g, ''];
+          const e = `${p}_t${t++}`;
+          am.push(`  wire ${e} = ~(${x} ^ ${y});`);
+          return [g, e];
+        }
+        const mid = (lo + hi) >> 1;
+        const [gh, eh] = compare(mid, hi, true);
+        const [gl, el] = compare(lo, mid, needEq);
+        const g = `${p}_t${t++}`;
+        am.push(`  wire ${g} = ${gh} | (${eh} & ${gl});`);
+        if (!needEq) return [g, ''];
+        const e = `${p}_t${t++}`;
+        am.push(`  wire ${e} = ${eh} & ${el};`);
+        return [g, e];
+      };
+      am.push(`  wire ${p} = ${compare(0, op.A.length, false)[0]};`);
+    } else if (op.kind === 'gt') am.push(`  wire ${nm(op.out)} = ${catA(op.A)} > ${catA(op.B)};  // a subtraction on the carry chain`);
     else if (op.kind === 'mux') op.out.forEach((s, j) => am.push(`  wire ${nm(s)} = ${nm(op.sel)} ? ${nm(op.A[j])} : ${nm(op.B[j])};`));
   }
   out.push(`// argmax: a tournament of comparators; the right contender wins only when strictly`);
@@ -329,5 +440,6 @@ export function writeArithModules(a: Arith, top: string): string {
   out.push(...am);
   out.push(`  assign class_id = ${catA(a.classId)};`);
   out.push('endmodule', '');
+  for (const k of [...adders].sort()) { const [L, S] = k.split('_').map(Number); out.push(adderModule(top, L, S)); }
   return out.join('\n');
 }

@@ -29,7 +29,7 @@ import { ByteWriter } from './bytes.js';
 import { checkBuildManifest } from './manifest.js';
 import { estimateLut4 } from './lut-estimate.js';
 import { isVerilogIdentifier, verilogIdentifier } from './names.js';
-import { emitVerilog } from './verilog.js';
+import { emitVerilog, type DelayLineStats } from './verilog.js';
 import { emitC, isCIdentifier } from './c.js';
 import { emitWasm } from './wasm.js';
 import { emitWasmLoader } from './wasm-loader.js';
@@ -45,10 +45,11 @@ export interface CompileOptions {
   /** Run the optimization passes (default true). */
   optimize?: boolean;
   /**
-   * The hardware form of Group-Sum and argmax in a combinational core: 'chain' (carry-save
-   * full adders, carry-chain adds and comparators), 'fused' (chain, with the last layer's
-   * gates inside the popcount) or 'gates' (the lowered IR's gate-level adders; the default,
-   * DEFAULT_ARITH). Pipelined cores use the gates.
+   * The hardware form of Group-Sum and argmax in a combinational core: 'ripple' (full adders,
+   * then carry-chain adds that take count bits as carry-ins; the default, DEFAULT_ARITH),
+   * 'chain' (carry-save full adders, carry-chain adds and comparators), 'fused' (chain, with
+   * the last layer's gates inside the popcount) or 'gates' (the lowered IR's gate-level
+   * adders). Pipelined cores use the gates.
    */
   arith?: ArithKind;
   /** Called at the start of each phase (for progress lines on big netlists). */
@@ -73,14 +74,15 @@ export interface PassSummary {
   added: number;
 }
 
-export type ArithKind = 'fused' | 'chain' | 'gates';
-export const ARITH_KINDS: ArithKind[] = ['fused', 'chain', 'gates'];
+export type ArithKind = 'fused' | 'chain' | 'ripple' | 'gates';
+export const ARITH_KINDS: ArithKind[] = ['fused', 'chain', 'ripple', 'gates'];
 /**
  * The default: measured on the default MNIST model through the real flow (HX8K, serial
- * shell, regions kept), gate-level adders gave the fewest logic cells (popcount 1,499 and
- * argmax 162 cells against 1,499 / 188 for chain and 1,888 / 188 for fused; README).
+ * shell with the block RAM buffer, regions kept, router2), the ripple form gave the fewest
+ * logic cells and the highest Fmax: 3,080 cells (popcount 1,351, argmax 170), 23.5 MHz,
+ * against 3,234 (1,515 / 160), 20.4 MHz for gates and 3,234 (1,470 / 207) for chain (README).
  */
-export const DEFAULT_ARITH: ArithKind = 'gates';
+export const DEFAULT_ARITH: ArithKind = 'ripple';
 
 export interface CompileStats {
   /** Two-input gates of the source netlist (v2: conv trees unrolled at every position, OR pooling as OR gates). */
@@ -96,8 +98,10 @@ export interface CompileStats {
   levels: number;
   popcount: { fullAdders: number; halfAdders: number };
   lut4Estimate: number;
-  /** Pipeline register bits (0 when combinational). */
+  /** Pipeline register bits (0 when combinational), delay lines not counted. */
   registers: number;
+  /** Pipelined cores: the delay lines that carry finished outputs to the last bank (block RAMs on an iCE40). */
+  delayLines?: DelayLineStats;
   rounds: { network: number; design: number };
   passes: PassSummary[];
   /** The carry-chain datapath's parts (arith 'chain' only). */
@@ -291,9 +295,11 @@ function headerLines(m: Omit<BuildManifest, 'stats'>, s: CompileStats, modelName
     `interface: x[${m.inputs - 1}:0] in; scores[${m.classes * m.scoreWidth - 1}:0] out (${m.classes} classes x ${m.scoreWidth} bits, class c at [c*${m.scoreWidth} +: ${m.scoreWidth}]); class_id[${m.classWidth - 1}:0] out (argmax, ties to the lowest class)`,
     m.pipeline.every === null
       ? 'timing: combinational (latency 0)'
-      : `timing: pipelined, ${m.pipeline.auto ? `stages of ${m.pipeline.auto.stages.join(', ')} gate levels (--pipeline auto for ${m.pipeline.auto.freqMHz} MHz: the delay model gives at most ${m.pipeline.auto.stageNs} ns a stage)` : `registers every ${m.pipeline.every} gate levels`}; clk, in_valid, out_valid; latency ${m.pipeline.latency} cycles, one result per clock`,
+      : `timing: pipelined, ${m.pipeline.auto ? `stages of ${m.pipeline.auto.stages.join(', ')} gate levels (--pipeline auto for ${m.pipeline.auto.freqMHz} MHz: the delay model gives at most ${m.pipeline.auto.stageNs} ns a stage)` : `registers every ${m.pipeline.every} gate levels`}; clk, in_valid, out_valid; latency ${m.pipeline.latency} cycles, one result per clock${s.delayLines?.lines ? `; ${s.delayLines.bits} output bits in ${s.delayLines.lines} delay line${s.delayLines.lines > 1 ? 's' : ''} instead of ${s.delayLines.registersSaved} registers (${s.delayLines.brams} iCE40 block RAM${s.delayLines.brams > 1 ? 's' : ''})` : ''}`,
     `optimized: ${m.optimized ? 'yes' : 'no (--no-opt: the network gate for gate)'}`,
-    m.arith !== 'gates'
+    m.arith === 'ripple'
+      ? `arithmetic: Group-Sum as full adders + a tree of carry-chain adds with count bits as carry-ins (${s.arith?.fullAdders} full adders, ${s.arith?.adds} adds), argmax as ${s.arith?.comparators} LUT comparators`
+      : m.arith !== 'gates'
       ? `arithmetic: Group-Sum as carry-save full adders + one carry-chain add per class (${s.arith?.fullAdders} full adders${s.arith?.fusedGates ? `, ${s.arith.fusedGates} last-layer gates taken into the popcount` : ''}), argmax as ${s.arith?.comparators} carry-chain comparators`
       : 'arithmetic: Group-Sum and argmax as gate-level adders and comparators',
         `gates: ${s.netlistGates} in the netlist${s.netlistStoredGates !== s.netlistGates ? ` (${s.netlistStoredGates} stored, conv trees unrolled at every position)` : ''} -> ${s.gates} emitted (network ${s.gatesByRegion.network}, popcount ${s.gatesByRegion.popcount}, argmax ${s.gatesByRegion.argmax}); ${s.levels} levels`,
@@ -351,7 +357,7 @@ export function compileToDir(netlistPath: string, outDir: string, opts: CompileO
   let arith: Arith | null = null;
   if (arithKind !== 'gates') {
     const levels = nodeLevels(opt.network);
-    arith = buildArith(opt.network.outputs!, net.output.classes, (lit) => levels[lit >>> 1], arithKind === 'fused' ? fusableGates(opt.network) : undefined);
+    arith = buildArith(opt.network.outputs!, net.output.classes, (lit) => levels[lit >>> 1], arithKind === 'fused' ? fusableGates(opt.network) : undefined, arithKind === 'ripple' ? 'ripple' : 'csa');
     selfCheckArith(net, opt.network, arith, opt.ir.gates > 200_000 ? 64 : 256);
     // A network whose outputs are all constant has no arithmetic to build.
     if (arith.inputs.length === 0) { arith = null; arithKind = 'gates'; }
@@ -432,9 +438,10 @@ export function compileToDir(netlistPath: string, outDir: string, opts: CompileO
     ? emitVerilog(ir, {
       top,
       pipeline: auto ? auto.stages : pipeline,
-      header: ({ latency, registers }) => {
+      header: ({ latency, registers, delayLines }) => {
         manifest.pipeline.latency = latency;
         stats.registers = registers;
+        stats.delayLines = delayLines;
         return headerLines(manifest, stats, net.name);
       },
     })

@@ -8,6 +8,11 @@
 // level l is computed in the stage whose levels hold l (ceil(l / P) for a uniform P) and every
 // value crossing a stage boundary goes through a register; the outputs come from the last
 // bank R (at least 1), so the latency is R rising edges after the sampling edge. All registers start at 0 (declaration initializers, no reset port).
+// Output bits that no gate reads after bank B < R - 1 (scores finished before the argmax is)
+// would take R - B registers each, one logic cell each on an iCE40 (a flip-flop fed by a
+// flip-flop does not pack with a LUT): they ride from bank B to bank R in a delay line instead,
+// a small memory written every clock and read R - B - 1 writes later (block RAM on an iCE40,
+// `ram_style = "block"`), the same values on the same edges as the register chain.
 //
 // Each gate is one `wire` whose expression is derived from its truth table (gate table in
 // netlist/gates.ts — no second copy of the ops here): AND/OR forms with the needed
@@ -23,16 +28,28 @@ export interface VerilogOptions {
   /** Gate levels per pipeline stage (one number: every stage; a list: stage by stage, the last repeating); null for a purely combinational module. */
   pipeline: number | number[] | null;
   /** Comment lines for the header (model, hash, version, statistics), given the latency. */
-  header: (r: { latency: number; registers: number }) => string[];
+  header: (r: { latency: number; registers: number; delayLines: DelayLineStats }) => string[];
 }
+
+/** The delay lines of a pipelined core: how many, the bits they carry, the registers they replace, the iCE40 block RAMs they take. */
+export interface DelayLineStats {
+  lines: number;
+  bits: number;
+  registersSaved: number;
+  brams: number;
+}
+
+/** A delay line pays when it replaces at least this many registers (it costs a block RAM and a few cells of address logic). */
+export const DELAY_LINE_MIN_REGISTERS = 32;
 
 export interface VerilogResult {
   /** The Verilog file (ASCII). */
   bytes: Uint8Array;
   /** Rising edges from sampling an input to its result at the outputs (0: combinational). */
   latency: number;
-  /** Pipeline register bits, excluding the valid chain. */
+  /** Pipeline register bits, excluding the valid chain and the delay lines. */
   registers: number;
+  delayLines: DelayLineStats;
 }
 
 /** Verilog expression of op applied to operands A, B (already-named signals). */
@@ -144,7 +161,7 @@ export function emitVerilog(ir: Ir, opts: VerilogOptions): VerilogResult {
   bytes.set(headBytes, 0);
   bytes.set(text, headBytes.length);
   bytes.set(tailBytes, headBytes.length + text.length);
-  return { bytes, latency: body.latency, registers: body.registers };
+  return { bytes, latency: body.latency, registers: body.registers, delayLines: body.delayLines };
 }
 
 function writeLit(w: ByteWriter, lit: Lit, name: NodeWriter): void {
@@ -175,7 +192,9 @@ function outputAssigns(ir: Ir, w: ByteWriter, name: NodeWriter): void {
   w.str(';\n');
 }
 
-function combinationalBody(ir: Ir, w: ByteWriter): { latency: number; registers: number } {
+const NO_DELAY_LINES: DelayLineStats = { lines: 0, bits: 0, registersSaved: 0, brams: 0 };
+
+function combinationalBody(ir: Ir, w: ByteWriter): { latency: number; registers: number; delayLines: DelayLineStats } {
   const first = firstGateNode(ir);
   const name: NodeWriter = (w, node) => {
     if (node === 0) w.str("1'b0");
@@ -192,10 +211,10 @@ function combinationalBody(ir: Ir, w: ByteWriter): { latency: number; registers:
   }
   w.str('\n  // outputs\n');
   outputAssigns(ir, w, name);
-  return { latency: 0, registers: 0 };
+  return { latency: 0, registers: 0, delayLines: NO_DELAY_LINES };
 }
 
-function pipelinedBody(ir: Ir, plan: number | number[], live: Uint8Array, w: ByteWriter): { latency: number; registers: number } {
+function pipelinedBody(ir: Ir, plan: number | number[], live: Uint8Array, w: ByteWriter): { latency: number; registers: number; delayLines: DelayLineStats } {
   const first = firstGateNode(ir);
   const levels = nodeLevels(ir);
   const nodes = first + ir.gates;
@@ -225,7 +244,24 @@ function pipelinedBody(ir: Ir, plan: number | number[], live: Uint8Array, w: Byt
       if (u !== 0 && stage[u] < s && need[u] < s - 1) need[u] = s - 1;
     }
   }
+  // Delay lines, keyed by the bank B they start from: the outputs no gate reads after B.
+  const fromBank = new Map<number, number[]>();
+  for (const s of sinks) {
+    for (let i = 0; i < s.length; i++) {
+      const n = s[i] >>> 1;
+      if (n === 0 || need[n] === R) continue;
+      const b = Math.max(stage[n], need[n]);
+      need[n] = R;
+      if (R - b < 2) continue;
+      if (!fromBank.has(b)) fromBank.set(b, []);
+      fromBank.get(b)!.push(n);
+    }
+  }
   for (const s of sinks) for (let i = 0; i < s.length; i++) if (s[i] >>> 1 !== 0) need[s[i] >>> 1] = R;
+  const lines = [...fromBank.entries()].filter(([b, ns]) => ns.length * (R - b) >= DELAY_LINE_MIN_REGISTERS).sort((p, q) => p[0] - q[0]);
+  // lastReg[n]: the last bank holding a register of n (below R for nodes in a delay line).
+  const lastReg = need.slice();
+  for (const [b, ns] of lines) for (const n of ns) lastReg[n] = b;
 
   /** Register of node n in bank b: x<i>_q<b> for inputs, n<node>_q<b> for gates. */
   const reg = (w: ByteWriter, n: number, b: number) => {
@@ -246,7 +282,7 @@ function pipelinedBody(ir: Ir, plan: number | number[], live: Uint8Array, w: Byt
   const byBank: number[][] = Array.from({ length: R + 1 }, () => []);
   let registers = 0;
   for (let n = 1; n < nodes; n++) {
-    for (let b = stage[n]; b <= need[n]; b++) { byBank[b].push(n); registers++; }
+    for (let b = stage[n]; b <= lastReg[n]; b++) { byBank[b].push(n); registers++; }
   }
 
   const bank = (b: number) => {
@@ -270,8 +306,42 @@ function pipelinedBody(ir: Ir, plan: number | number[], live: Uint8Array, w: Byt
     for (const n of byStage[s]) writeGate(w, ir, n - first, n, valueIn);
     bank(s);
   }
+  const delayLines = writeDelayLines(w, lines, R, reg);
   w.str(`\n  // outputs, from register bank ${R}\n`);
   w.str(`  assign out_valid = valid_q${R};\n`);
   outputAssigns(ir, w, (w, n) => reg(w, n, R));
-  return { latency: R, registers };
+  return { latency: R, registers, delayLines };
+}
+
+/**
+ * The delay lines: one memory per start bank B, written with the bank's bits every clock at
+ * address dl_w and read R - B - 1 writes later into its output register, which is bank R
+ * for those bits. All lines share the write address; the memories need no initial contents
+ * (out_valid is low until real results reach bank R).
+ */
+function writeDelayLines(w: ByteWriter, lines: [number, number[]][], R: number, reg: (w: ByteWriter, n: number, b: number) => void): DelayLineStats {
+  if (lines.length === 0) return NO_DELAY_LINES;
+  const longest = Math.max(...lines.map(([b]) => R - b - 1));
+  const aw = Math.max(1, Math.ceil(Math.log2(longest + 1)));
+  w.str(`\n  // delay lines to bank ${R}: output bits no gate reads after bank B, written every clock, read ${lines.map(([b]) => R - b - 1).join(', ')} writes later\n`);
+  w.str(`  reg [${aw - 1}:0] dl_w = ${aw}'d0;\n`);
+  w.str(`  always @(posedge clk) dl_w <= dl_w + ${aw}'d1;\n`);
+  let bits = 0, saved = 0, brams = 0;
+  for (const [b, ns] of lines) {
+    const width = ns.length;
+    const name = `dl${b}`;
+    bits += width;
+    saved += width * (R - b);
+    brams += Math.ceil(width / 16);
+    w.str(`  (* ram_style = "block" *) reg [${width - 1}:0] ${name}_mem [0:${(1 << aw) - 1}];\n`);
+    w.str(`  reg [${width - 1}:0] ${name}_q;\n`);
+    w.str('  always @(posedge clk) begin\n');
+    w.str(`    ${name}_mem[dl_w] <= {`);
+    for (let i = width - 1; i >= 0; i--) { reg(w, ns[i], b); if (i > 0) w.str(', '); }
+    w.str('};\n');
+    w.str(`    ${name}_q <= ${name}_mem[dl_w - ${aw}'d${R - b - 1}];\n`);
+    w.str('  end\n');
+    ns.forEach((n, i) => { w.str('  wire '); reg(w, n, R); w.str(` = ${name}_q[${i}];\n`); });
+  }
+  return { lines: lines.length, bits, registersSaved: saved, brams };
 }

@@ -37,6 +37,8 @@ function proofScript(optTop: string): string {
     'read_verilog opt.v',
     optTop !== OPT ? `rename ${optTop} ${OPT}` : '',
     'proc',
+    // Modules the Verilog keeps for synthesis (the ripple form's adders) are flattened here.
+    'setattr -mod -unset keep_hierarchy',
     `miter -equiv -flatten -make_outputs ${REF} ${OPT} miter`,
     'hierarchy -top miter',
     'flatten; opt -fast',

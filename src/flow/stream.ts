@@ -4,6 +4,9 @@
 // signature. expectedStream computes what that hardware must end with — the same automaton,
 // the reference evaluator on every vector, the same MISR — so a Verilator run, a
 // post-synthesis run or a real board can be checked bit for bit.
+// streamUartTop wraps the shell for a board (hw/stream_uart_top.v): the byte 'S' over the
+// UART starts a run and the board answers the signature and the cycle count as one hex line
+// (selfTestAnswer); simulateStreamBoard plays that host under Verilator.
 // Guarantees: the same core, count and seed give the same Verilog and the same expectation.
 
 import { spawnSync } from 'node:child_process';
@@ -15,7 +18,7 @@ import { allocSlices, evaluateNetlist } from '../netlist/evaluate.js';
 import type { AnyNetlist } from '../netlist/netlist.js';
 import { mulberry32 } from '../netlist/vectors.js';
 import { UserError } from '../util/errors.js';
-import { fillTemplate, readAsset } from './shell.js';
+import { clocksPerBit, fillTemplate, readAsset, type UartOptions } from './shell.js';
 import { requireVerilator } from './verilator.js';
 
 export const DEFAULT_STREAM_COUNT = 2 ** 20;
@@ -172,6 +175,70 @@ export interface StreamFile extends StreamExpectation {
   version: 1;
   top: string;
   core: string;
+  /** A board build: the UART board top around the shell (hw/stream_uart_top.v). */
+  uart?: { top: string; board: string; clockHz: number; baud: number; clocksPerBit: number };
+}
+
+/** The self-test command byte of the stream board top. */
+export const SELF_TEST_COMMAND = 'S';
+/** Bytes of the board's answer line: 16 hex digits, a space, 8 hex digits, CR LF. */
+export const SELF_TEST_ANSWER_BYTES = 27;
+
+export function streamUartTopName(core: CoreInterface): string {
+  return `${streamShellName(core)}_uart`;
+}
+
+/** The line the stream board top answers the self-test command with (without its CR LF). */
+export function selfTestAnswer(e: StreamExpectation): string {
+  return `${e.signature} ${e.cycles.toString(16).padStart(8, '0')}`;
+}
+
+/** What a user needs to run the self-test on a real board: the command, the expected answer and a shell line that compares them. */
+export interface SelfTest {
+  command: string;
+  /** The expected answer line, without its CR LF. */
+  answer: string;
+  answerBytes: number;
+  format: string;
+  /** A shell command (Linux, the board's UART on /dev/ttyUSB1) that prints PASS or FAIL. */
+  check: string;
+  /** One run at the board clock, in seconds. */
+  runSeconds: number;
+}
+
+export function selfTest(e: StreamExpectation, o: UartOptions, device = '/dev/ttyUSB1'): SelfTest {
+  const answer = selfTestAnswer(e);
+  const check = `(stty -F ${device} ${o.baud} raw -echo && exec 3<>${device} && printf ${SELF_TEST_COMMAND} >&3 && timeout 10 head -c ${SELF_TEST_ANSWER_BYTES} <&3) | tr -d '\\r\\n' | grep -qx '${answer}' && echo PASS || echo FAIL`;
+  return {
+    command: SELF_TEST_COMMAND,
+    answer,
+    answerBytes: SELF_TEST_ANSWER_BYTES,
+    format: `send the byte '${SELF_TEST_COMMAND}' (0x53) at ${o.baud} baud 8N1; the board answers one ASCII line: the 64-bit signature as 16 hex digits (bit 63 first), a space, the cycle count as 8 hex digits, CR LF`,
+    check,
+    runSeconds: e.cycles / o.clockHz,
+  };
+}
+
+/**
+ * The stream board top `<core>_stream_uart` (ports clk, uart_rx, uart_tx) and the files it
+ * needs: the stream shell and the UART modules. On 'S' it runs the shell and answers the
+ * signature and the cycle count as one ASCII line.
+ */
+export function streamUartTop(core: CoreInterface, o: StreamOptions & UartOptions): { name: string; files: Record<string, string>; shell: { name: string; verilog: string; plan: StreamPlan } } {
+  const shell = streamShell(core, o);
+  const name = streamUartTopName(core);
+  const top = fillTemplate(readAsset('hw/stream_uart_top.v'), {
+    TOP: name,
+    SHELL: shell.name,
+    CORE: core.top,
+    COUNT: o.count,
+    ANSWER_BYTES: SELF_TEST_ANSWER_BYTES,
+    LAST_CHAR: SELF_TEST_ANSWER_BYTES - 1,
+    CLKS_PER_BIT: clocksPerBit(o),
+    BAUD: o.baud,
+    CLOCK_HZ: o.clockHz,
+  }, 'hw/stream_uart_top.v');
+  return { name, shell, files: { [`${shell.name}.v`]: shell.verilog, 'lgnc_uart.v': readAsset('hw/uart.v'), [`${name}.v`]: top } };
 }
 
 export interface StreamCheck {
@@ -183,6 +250,30 @@ export interface StreamCheck {
   ok: boolean;
   simSeconds: number;
   buildSeconds: number;
+  /** A board top: the self-test answers read back over its UART (one per command sent) and the line expected. */
+  uart?: { top: string; answers: string[]; expected: string };
+}
+
+/** Builds a Verilator testbench `tb` (prefix `prefix`) for `top` in a fresh folder and runs it with `args`. */
+function buildAndRun(what: string, tbTemplate: string, prefix: string, sources: string[], top: string, args: string[], log?: (line: string) => void): { stdout: string; buildSeconds: number; simSeconds: number } {
+  requireVerilator();
+  const dir = mkdtempSync(join(tmpdir(), 'lgnc-stream-'));
+  try {
+    const tb = join(dir, 'tb.cpp');
+    writeFileSync(tb, readAsset(tbTemplate));
+    log?.(`verilator: building the ${what} simulator of ${top}`);
+    const t0 = performance.now();
+    const build = spawnSync('verilator', ['--cc', '--exe', '--build', '-fno-dfg', '-O1', '-Wno-fatal', '-Wno-lint', '-Wno-style', '-Wno-TIMESCALEMOD', '-Wno-MULTIDRIVEN',
+      '-j', '2', '--prefix', prefix, '--top-module', top, '-Mdir', join(dir, 'obj'), '-o', join(dir, 'tb'), tb, ...sources], { encoding: 'utf8', maxBuffer: 256 << 20 });
+    if (build.status !== 0) throw new UserError(`verilator could not build the ${what} ${top}:\n${(build.stderr ?? '').split('\n').slice(-15).join('\n')}`);
+    const buildSeconds = (performance.now() - t0) / 1000;
+    const t1 = performance.now();
+    const run = spawnSync(join(dir, 'tb'), args, { encoding: 'utf8', maxBuffer: 16 << 20 });
+    if (run.status !== 0) throw new UserError(`the ${what} simulation of ${top} failed: ${run.stderr}`);
+    return { stdout: run.stdout, buildSeconds, simSeconds: (performance.now() - t1) / 1000 };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /**
@@ -190,25 +281,30 @@ export interface StreamCheck {
  * done and compares its signature and cycle count with `expected`.
  */
 export function simulateStream(design: string, sources: string[], top: string, expected: StreamExpectation, log?: (line: string) => void): StreamCheck {
-  requireVerilator();
-  const dir = mkdtempSync(join(tmpdir(), 'lgnc-stream-'));
-  try {
-    const tb = join(dir, 'stream_tb.cpp');
-    writeFileSync(tb, readAsset('templates/stream_tb.cpp'));
-    log?.(`verilator: building the stream simulator of ${top} (${design})`);
-    const t0 = performance.now();
-    const build = spawnSync('verilator', ['--cc', '--exe', '--build', '-fno-dfg', '-O1', '-Wno-fatal', '-Wno-lint', '-Wno-style', '-Wno-TIMESCALEMOD', '-Wno-MULTIDRIVEN',
-      '-j', '2', '--prefix', 'Vstream', '--top-module', top, '-Mdir', join(dir, 'obj'), '-o', join(dir, 'tb'), tb, ...sources], { encoding: 'utf8', maxBuffer: 256 << 20 });
-    if (build.status !== 0) throw new UserError(`verilator could not build the stream shell ${top}:\n${(build.stderr ?? '').split('\n').slice(-15).join('\n')}`);
-    const buildSeconds = (performance.now() - t0) / 1000;
-    const t1 = performance.now();
-    const run = spawnSync(join(dir, 'tb'), [String(expected.cycles + 64)], { encoding: 'utf8' });
-    if (run.status !== 0) throw new UserError(`the stream simulation of ${top} failed: ${run.stderr}`);
-    const [signature, cycles, , done] = run.stdout.trim().split(/\s+/);
-    const check = { design, expected, signature, cycles: Number(cycles), done: done === '1', ok: false, simSeconds: (performance.now() - t1) / 1000, buildSeconds };
-    check.ok = check.done && check.signature === expected.signature && check.cycles === expected.cycles;
-    return check;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const r = buildAndRun(`stream shell (${design})`, 'templates/stream_tb.cpp', 'Vstream', sources, top, [String(expected.cycles + 64)], log);
+  const [signature, cycles, , done] = r.stdout.trim().split(/\s+/);
+  const check = { design, expected, signature, cycles: Number(cycles), done: done === '1', ok: false, simSeconds: r.simSeconds, buildSeconds: r.buildSeconds };
+  check.ok = check.done && check.signature === expected.signature && check.cycles === expected.cycles;
+  return check;
+}
+
+/**
+ * Runs the stream board top (hw/stream_uart_top.v) under Verilator the way a host uses a real
+ * board: sends the self-test command over uart_rx `runs` times (the first while the power-up
+ * run is going, the others after it, so the board starts the run again) and decodes each
+ * answer line on uart_tx. Every answer must be the expected line.
+ */
+export function simulateStreamBoard(design: string, sources: string[], top: string, expected: StreamExpectation, clocksPerBit: number, runs = 2, log?: (line: string) => void): StreamCheck {
+  // Each run: the command frame, the run itself, the answer frames, a little idle line.
+  const maxEdges = runs * (expected.cycles + 64 + (SELF_TEST_ANSWER_BYTES + 4) * 10 * clocksPerBit) + 8 * clocksPerBit;
+  const r = buildAndRun(`stream board top (${design})`, 'templates/stream_uart_tb.cpp', 'Vboard', sources, top, [String(maxEdges), String(clocksPerBit), String(runs)], log);
+  const answers = r.stdout.split('\n').filter((l) => l.length > 0);
+  const want = selfTestAnswer(expected);
+  const last = (answers[answers.length - 1] ?? '').split(' ');
+  const check: StreamCheck = {
+    design, expected, signature: last[0] ?? '', cycles: last[1] !== undefined ? parseInt(last[1], 16) : NaN, done: answers.length === runs,
+    ok: false, simSeconds: r.simSeconds, buildSeconds: r.buildSeconds, uart: { top, answers, expected: want },
+  };
+  check.ok = check.done && answers.every((a) => a === want);
+  return check;
 }

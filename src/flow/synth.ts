@@ -1,5 +1,6 @@
 // `synthesize(dir, opts)`: a compiled build folder → an iCE40 bitstream and a report.
-// Steps: wrap the core in a shell (serial by default, or a board's UART top) → Yosys
+// Steps: wrap the core in a shell (serial by default, stream, or a board's UART top; stream
+// with a board: the UART self-test top) → Yosys
 // synth_ice40 → capacity check from Yosys's cell counts → nextpnr-ice40 → icepack.
 // Writes DIR/<top>.bin, DIR/<shell>.v (the generated wrapper Verilog), DIR/synth.log (the
 // tools' logs) and DIR/report.json, all atomically.
@@ -20,7 +21,7 @@ import { findDevice, findPackage } from './devices.js';
 import { icepack, nextpnrPackageVersion, placeAndRoute, type NextpnrReport } from './nextpnr.js';
 import { bufferBrams, clocksPerBit, coreOnlyPins, readAsset, serialShell, serialShellPins, serialTiming, uartTop, type CoreInterface, type ShellTiming } from './shell.js';
 import { groupCells, minLogicCells, synthIce40, yosysPackageVersion } from './yosys.js';
-import { checkStreamCount, DEFAULT_STREAM_COUNT, expectedStream, streamShell, streamShellPins, type StreamExpectation } from './stream.js';
+import { checkStreamCount, DEFAULT_STREAM_COUNT, expectedStream, selfTest, streamShell, streamShellPins, streamUartTop, type SelfTest, type StreamExpectation, type StreamFile } from './stream.js';
 import { parseNetlist } from '../netlist/netlist.js';
 import { REGION_INSTANCES } from '../emit/regions.js';
 
@@ -86,6 +87,8 @@ export interface SynthReport {
   shell: { kind: ShellKind | 'uart'; width: number | null; scores: boolean; verilog: string | null; brams?: number };
   /** Stream shell: the run and the signature the hardware must end with (from the reference evaluator). */
   stream: StreamExpectation | null;
+  /** Stream shell on a board (--shell stream --board): the UART self-test command, the answer the board must give and how to check it. */
+  selfTest: SelfTest | null;
   board: string | null;
   device: { name: string; part: string; package: string; logicCells: number; userIo: number };
   resources: { logicCells: Used; lut4: Used; dff: Used; carry: Used; io: Used; bram: Used };
@@ -152,13 +155,56 @@ interface Plan {
   timing: ShellTiming;
   shell: SynthReport['shell'];
   stream?: StreamExpectation;
+  selfTest?: SelfTest;
 }
 
 /** Decides what to synthesize: the sources, the top module, the pins it needs. */
 function plan(m: BuildManifest, coreVerilog: string, o: SynthOptions, board: Board | undefined, deviceBrams: number): Plan {
   const core = coreInterface(m);
-  const brams = o.bramBuffer === false ? 0 : deviceBrams;
+  // The core's delay lines take block RAMs first; the serial shell's input buffer gets the rest.
+  const coreBrams = m.stats.delayLines?.brams ?? 0;
+  if (coreBrams > deviceBrams) throw new CheckFailed(`design does not fit: the core's delay lines need ${coreBrams} block RAMs, the device has ${deviceBrams}. Use a larger device or fewer pipeline stages.`);
+  const brams = o.bramBuffer === false ? 0 : deviceBrams - coreBrams;
   const coreFile = { [m.verilog]: coreVerilog };
+  if (o.shell === 'stream') {
+    const count = o.streamCount ?? DEFAULT_STREAM_COUNT;
+    const so = { count, seed: o.seed ?? 1 };
+    const net = parseNetlist(readFileOrFail(m.model, 'model netlist').toString('utf8'), m.model);
+    const stream = expectedStream(net, core, so);
+    const timing: ShellTiming = { beats: 1, coreLatency: core.latency, latencyCycles: core.latency + 1, initiationInterval: 1 };
+    const expect = (top: string, uart?: StreamFile['uart']): Record<string, string> => {
+      const f: StreamFile = { format: 'lgnc-stream', version: 1, top, core: m.top, ...stream, ...(uart ? { uart } : {}) };
+      return { [`${top}.json`]: JSON.stringify(f, null, 2) + '\n' };
+    };
+    if (board) {
+      // The board top: the stream shell answers the UART self-test command.
+      const uo = { clockHz: board.clockHz, baud: board.baud };
+      const t = streamUartTop(core, { ...so, ...uo });
+      const uart = { top: t.name, board: board.name, ...uo, clocksPerBit: clocksPerBit(uo) };
+      return {
+        topModule: t.name,
+        sources: { ...coreFile, ...t.files },
+        generated: { ...t.files, ...expect(t.shell.name, uart) },
+        pins: 3,
+        pcf: readAsset(board.pcf),
+        timing,
+        shell: { kind: 'stream', width: null, scores: true, verilog: `${t.name}.v` },
+        stream,
+        selfTest: selfTest(stream, uo),
+      };
+    }
+    const st = streamShell(core, so);
+    const file = `${st.name}.v`;
+    return {
+      topModule: st.name,
+      sources: { ...coreFile, [file]: st.verilog },
+      generated: { [file]: st.verilog, ...expect(st.name) },
+      pins: streamShellPins(),
+      timing,
+      shell: { kind: 'stream', width: null, scores: true, verilog: file },
+      stream,
+    };
+  }
   if (board) {
     const t = uartTop(core, { clockHz: board.clockHz, baud: board.baud, brams });
     return {
@@ -169,24 +215,6 @@ function plan(m: BuildManifest, coreVerilog: string, o: SynthOptions, board: Boa
       pcf: readAsset(board.pcf),
       timing: uartTiming(core, board),
       shell: { kind: 'uart', width: 8, scores: false, verilog: `${t.name}.v`, brams: bufferBrams(core, 8, brams) },
-    };
-  }
-  if (o.shell === 'stream') {
-    const count = o.streamCount ?? DEFAULT_STREAM_COUNT;
-    const st = streamShell(core, { count, seed: o.seed ?? 1 });
-    const file = `${st.name}.v`;
-    const net = parseNetlist(readFileOrFail(m.model, 'model netlist').toString('utf8'), m.model);
-    const stream = expectedStream(net, core, { count, seed: o.seed ?? 1 });
-    const expectFile = `${st.name}.json`;
-    const expectText = JSON.stringify({ format: 'lgnc-stream', version: 1, top: st.name, core: m.top, ...stream }, null, 2) + '\n';
-    return {
-      topModule: st.name,
-      sources: { ...coreFile, [file]: st.verilog },
-      generated: { [file]: st.verilog, [expectFile]: expectText },
-      pins: streamShellPins(),
-      timing: { beats: 1, coreLatency: core.latency, latencyCycles: core.latency + 1, initiationInterval: 1 },
-      shell: { kind: 'stream', width: null, scores: true, verilog: file },
-      stream,
     };
   }
   if ((o.shell ?? 'serial') === 'none') {
@@ -315,6 +343,7 @@ export async function synthesize(dir: string, o: SynthOptions = {}): Promise<Syn
     optimized: m.optimized,
     shell: p.shell,
     stream: p.stream ?? null,
+    selfTest: p.selfTest ?? null,
     board: board?.name ?? null,
     device: { name: device.name, part: device.part, package: pkg.name, logicCells: device.logicCells, userIo: pkg.userIo },
     resources: {
@@ -339,7 +368,9 @@ export async function synthesize(dir: string, o: SynthOptions = {}): Promise<Syn
       inferencesPerSecond: board
         ? Math.round(board.clockHz / p.timing.initiationInterval)
         : achieved === null ? null : Math.round((achieved * 1e6) / p.timing.initiationInterval),
-      definition: board
+      definition: board && p.shell.kind === 'stream'
+        ? 'board clock / initiation interval: the stream shell makes one vector per clock on chip'
+        : board
         ? `board clock / initiation interval: one UART exchange, ceil(inputs / 8) + 1 frames of 10 bits at ${board.baud} baud`
         : p.shell.kind === 'stream' ? 'Fmax / initiation interval: the stream shell makes one vector per clock on chip'
         : 'Fmax / initiation interval; the serial shell takes one vector every ceil(inputs / width) cycles, beats back to back',

@@ -24,7 +24,7 @@ import { UserError } from '../util/errors.js';
 import { makeTempFolder, readFileOrFail } from '../util/files.js';
 import { formalCheck, type FormalReport } from './formal.js';
 import { synthesizeForSimulation, type PostSynthTarget } from './postsynth.js';
-import { expectedStream, simulateStream, streamShellName, type StreamCheck, type StreamFile } from './stream.js';
+import { expectedStream, simulateStream, simulateStreamBoard, streamShellName, type StreamCheck, type StreamFile } from './stream.js';
 import { buildSimulator, runSimulator, type SimOpt, type SimOutput } from './verilator.js';
 
 /** Networks with at most this many inputs are checked on every input vector by default. */
@@ -269,6 +269,8 @@ export async function verifyBuild(o: VerifyOptions): Promise<VerifyReport> {
  * On a stream build (DIR/<top>_stream.v and .json from `lgnc synth --shell stream`): the
  * expectation is recomputed from the model (the file's is not trusted), then the shell runs
  * under Verilator from power-up to done — and, with post-synthesis, its synth_ice40 netlist.
+ * A board build (--board) is run as a host runs the board: through its UART top, the
+ * self-test command sent and the answer lines decoded (the shell is inside).
  */
 async function verifyStreamBuild(dir: string, m: BuildManifest, net: AnyNetlist, shape: CoreInterface, postSynth: boolean, log?: (line: string) => void): Promise<StreamCheck[] | undefined> {
   const name = streamShellName(shape);
@@ -279,15 +281,21 @@ async function verifyStreamBuild(dir: string, m: BuildManifest, net: AnyNetlist,
   if (expected.signature !== recorded.signature || expected.cycles !== recorded.cycles) {
     throw new UserError(`${file}: records signature ${recorded.signature} / ${recorded.cycles} cycles, but the model gives ${expected.signature} / ${expected.cycles}: the stream build is stale; rerun lgnc synth ${dir} --shell stream`);
   }
-  const core = join(dir, m.verilog);
-  const checks = [simulateStream('verilog', [core, shell], name, expected, log)];
+  const uart = recorded.uart;
+  const top = uart ? uart.top : name;
+  const sources = [join(dir, m.verilog), shell, ...(uart ? [join(dir, 'lgnc_uart.v'), join(dir, `${uart.top}.v`)] : [])];
+  for (const f of sources) if (!existsSync(f)) throw new UserError(`${f}: missing from the stream build; rerun lgnc synth ${dir} --shell stream${uart ? ` --board ${uart.board}` : ''}`);
+  const simulate = (design: string, files: string[]) => uart
+    ? simulateStreamBoard(design, files, top, expected, uart.clocksPerBit, 2, log)
+    : simulateStream(design, files, top, expected, log);
+  const checks = [simulate('verilog', sources)];
   if (postSynth) {
-    log?.(`yosys: synthesizing ${name} (ice40) for post-synthesis simulation`);
-    const both = join(mkdtempSync(join(tmpdir(), 'lgnc-stream-synth-')), `${name}.all.v`);
-    writeFileSync(both, readFileSync(core, 'utf8') + '\n' + readFileSync(shell, 'utf8'));
-    const synth = await synthesizeForSimulation(both, name, 'ice40');
+    log?.(`yosys: synthesizing ${top} (ice40) for post-synthesis simulation`);
+    const both = join(mkdtempSync(join(tmpdir(), 'lgnc-stream-synth-')), `${top}.all.v`);
+    writeFileSync(both, sources.map((f) => readFileSync(f, 'utf8')).join('\n'));
+    const synth = await synthesizeForSimulation(both, top, 'ice40');
     rmSync(dirname(both), { recursive: true, force: true });
-    checks.push(simulateStream('post-synth ice40', synth.sources, name, expected, log));
+    checks.push(simulate('post-synth ice40', synth.sources));
   }
   return checks;
 }

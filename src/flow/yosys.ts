@@ -59,10 +59,12 @@ export async function synthIce40(sources: Record<string, string>, top: string, k
   const reads = Object.keys(sources).map((f) => `read_verilog -defer ${f}`).join('; ');
   // Kept modules (the core's regions) are synthesized and mapped each on its own, counted,
   // then flattened into the top, so nextpnr sees one flat netlist with hierarchical names.
+  // Modules the source marks keep_hierarchy (the ripple form's adders, so Yosys does not merge
+  // them into one LUT adder tree) are mapped on their own too, then flattened like the rest.
   const script = keep.length === 0
-    ? `${reads}; synth_ice40 -top ${top} -json design.json; tee -q -o stat.json stat -json`
+    ? `${reads}; synth_ice40 -top ${top}; setattr -mod -unset keep_hierarchy; flatten; opt_clean; write_json design.json; tee -q -o stat.json stat -json`
     : `${reads}; hierarchy -top ${top}; setattr -mod -set keep_hierarchy 1 ${keep.join(' ')}; synth_ice40 -top ${top}; `
-      + `tee -q -o modules.json stat -json; setattr -mod -unset keep_hierarchy ${keep.join(' ')}; flatten; opt_clean; `
+      + `tee -q -o modules.json stat -json; setattr -mod -unset keep_hierarchy; flatten; opt_clean; `
       + `write_json design.json; tee -q -o stat.json stat -json`;
   const log = logCollector();
   const t0 = performance.now();
@@ -79,10 +81,20 @@ export async function synthIce40(sources: Record<string, string>, top: string, k
   const moduleCells: Record<string, Record<string, number>> = {};
   if (keep.length) {
     const ms = JSON.parse(String(out['modules.json'])) as typeof stat;
+    // A module's cells, with those of the modules it instantiates (the adders in a region).
+    const expand = (name: string, depth = 0): Record<string, number> => {
+      const own = ms.modules[name]?.num_cells_by_type ?? {};
+      const total: Record<string, number> = {};
+      for (const [type, n] of Object.entries(own)) {
+        const sub = ms.modules[`\\${type}`] ?? ms.modules[type];
+        if (sub && depth < 8) for (const [t, m] of Object.entries(expand(ms.modules[`\\${type}`] ? `\\${type}` : type, depth + 1))) total[t] = (total[t] ?? 0) + n * m;
+        else total[type] = (total[type] ?? 0) + n;
+      }
+      return total;
+    };
     for (const k of keep) {
       // A kept module appears under its own name (or `$paramod…` when it had parameters).
-      const entry = ms.modules[`\\${k}`];
-      if (entry) moduleCells[k] = { ...(entry.num_cells_by_type ?? {}) };
+      if (ms.modules[`\\${k}`]) moduleCells[k] = expand(`\\${k}`);
     }
   }
   return {

@@ -2,7 +2,14 @@
 // reference evaluator: random netlists (1..50 classes, constants, a == b gates) and random
 // IRs (inverted and duplicated outputs, constants), with and without the last layer fused in.
 
-import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { compileToDir } from '../../src/emit/build.js';
+import { verifyBuild } from '../../src/flow/verify.js';
+import { saveNetlist } from '../../src/netlist/netlist.js';
 import { arithStats, buildArith } from '../../src/emit/arith.js';
 import { selfCheckArith } from '../../src/emit/build.js';
 import { irFromNetlist } from '../../src/ir/from-netlist.js';
@@ -34,8 +41,10 @@ describe('carry-chain arithmetic', () => {
         const { network } = optimize(irFromNetlist(net), { optimize: doOpt });
         const levels = nodeLevels(network);
         for (const fuse of [false, true]) {
-          const a = buildArith(network.outputs!, net.output.classes, (l) => levels[l >>> 1], fuse ? fusable(network) : undefined);
-          expect(() => selfCheckArith(net, network, a, 512, seed), `seed ${seed} opt ${doOpt} fuse ${fuse}`).not.toThrow();
+          for (const form of ['csa', 'ripple'] as const) {
+            const a = buildArith(network.outputs!, net.output.classes, (l) => levels[l >>> 1], fuse ? fusable(network) : undefined, form);
+            expect(() => selfCheckArith(net, network, a, 512, seed), `seed ${seed} opt ${doOpt} fuse ${fuse} ${form}`).not.toThrow();
+          }
         }
       }
     }
@@ -57,4 +66,38 @@ describe('carry-chain arithmetic', () => {
     const lv2 = nodeLevels(n2);
     selfCheckArith(same, n2, buildArith(n2.outputs!, 10, (l) => lv2[l >>> 1]), 1024, 4);
   });
+
+  it('ripple form: a quarter of the bits through full adders, then adds that each take a count bit as carry-in', () => {
+    const net = randomNetlist({ inputs: 60, widths: [200, 10 * 80], classes: 10, seed: 3 });
+    const { network } = optimize(irFromNetlist(net));
+    const levels = nodeLevels(network);
+    const a = buildArith(network.outputs!, 10, (l) => levels[l >>> 1], undefined, 'ripple');
+    const fas = a.ops.filter((o) => o.kind === 'fa').length;
+    const adds = a.ops.filter((o) => o.kind === 'add') as Extract<(typeof a.ops)[number], { kind: 'add' }>[];
+    // Per class: F = floor((bits + 1) / 4) full adders; every add but at most one per class has a carry-in.
+    expect(fas).toBeGreaterThanOrEqual(10 * 15);
+    expect(fas).toBeLessThanOrEqual(10 * 20);
+    expect(adds.filter((o) => o.ci === undefined).length).toBeLessThanOrEqual(10);
+    expect(adds.length).toBeGreaterThan(10);
+    expect(arithStats(a).comparators).toBe(9);
+    selfCheckArith(net, network, a, 4096, 9);
+  });
+});
+
+describe.skipIf(spawnSync('verilator', ['--version']).status !== 0)('ripple form under Verilator', () => {
+  const work = mkdtempSync(join(tmpdir(), 'lgnc-ripple-'));
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  it('the emitted core (one kept module per adder width) equals the reference evaluator', async () => {
+    const model = join(work, 'net.json');
+    saveNetlist(model, randomNetlist({ inputs: 64, widths: [160, 6 * 30], classes: 6, seed: 12, name: 'ripple_net' }));
+    const m = compileToDir(model, join(work, 'b'), { arith: 'ripple' });
+    expect(m.arith).toBe('ripple');
+    const v = readFileSync(join(work, 'b', m.verilog), 'utf8');
+    expect(v).toMatch(/\(\* keep_hierarchy \*\)\nmodule ripple_net_add\d+_\d+ \(/);
+    expect(v).not.toMatch(/ > /);  // comparators are LUT logic
+    const r = await verifyBuild({ build: join(work, 'b'), count: 3000 });
+    expect(r.checks[0].mismatches).toBe(0);
+    expect(r.ok).toBe(true);
+  }, 300_000);
 });

@@ -107,6 +107,20 @@ describe('lgnc synth (Yosys → nextpnr-ice40 → icepack)', () => {
     expect(r.throughput.inferencesPerSecond).toBe(Math.round(12e6 / 2080));
   }, TOOL_TIMEOUT);
 
+  it('builds the stream self-test board top: UART pins, the board clock met, the expected answer in the report and next to the shell', async () => {
+    const r = await synthesize(fa, { board: 'hx8k-breakout', shell: 'stream', streamCount: 1000 });
+    expect(r).toMatchObject({ board: 'hx8k-breakout', top: 'full_adder_stream_uart', shell: { kind: 'stream', verilog: 'full_adder_stream_uart.v' }, device: { name: 'hx8k', package: 'ct256' } });
+    expect(r.resources.io.used).toBe(3);
+    expect(r.timing.achievedMHz).toBeGreaterThan(12);
+    expect(r.ok).toBe(true);
+    expect(r.stream).toMatchObject({ count: 1000, cycles: 1001 });
+    expect(r.selfTest!.answer).toBe(`${r.stream!.signature} ${(1001).toString(16).padStart(8, '0')}`);
+    expect(r.throughput).toMatchObject({ initiationInterval: 1, inferencesPerSecond: 12_000_000 });
+    const file = JSON.parse(readFileSync(join(fa, 'full_adder_stream.json'), 'utf8'));
+    expect(file).toMatchObject({ signature: r.stream!.signature, uart: { top: 'full_adder_stream_uart', board: 'hx8k-breakout', clocksPerBit: 104 } });
+    expect(readFileSync(join(fa, 'full_adder_stream_uart.v'), 'utf8')).toContain('full_adder_stream shell');
+  }, TOOL_TIMEOUT);
+
   it('refuses a design that does not fit with the cells it needs and the device capacity', async () => {
     const model = join(work, 'big.json');
     // 1000 output gates read ~1,260 of 2000 inputs, each stored in a flip-flop, and are
