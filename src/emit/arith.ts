@@ -390,7 +390,7 @@ export function writeArithModules(a: Arith, top: string): string {
   out.push(`  input  wire [${Y - 1}:0] y,`);
   out.push(`  output wire [${K * W - 1}:0] scores`);
   out.push(');');
-  out.push(...pc);
+  for (const l of pc) out.push(l); // not push(...pc): a wide popcount overflows the call stack
   for (let c = 0; c < K; c++) out.push(`  assign scores[${c * W} +: ${W}] = ${cat(a, a.scores.slice(c * W, (c + 1) * W))};  // class ${c}`);
   out.push('endmodule', '');
   // The argmax reads the scores through its own port: name scores bits s_c_j there.
@@ -437,7 +437,7 @@ export function writeArithModules(a: Arith, top: string): string {
   out.push('  /* verilator lint_on UNUSEDSIGNAL */');
   out.push(`  output wire [${CW - 1}:0] class_id`);
   out.push(');');
-  out.push(...am);
+  for (const l of am) out.push(l);
   out.push(`  assign class_id = ${catA(a.classId)};`);
   out.push('endmodule', '');
   for (const k of [...adders].sort()) { const [L, S] = k.split('_').map(Number); out.push(adderModule(top, L, S)); }
