@@ -15,11 +15,10 @@
 import { paramOf, type Param } from './param.js';
 import { classScores, softmaxLoss } from './kernels.js';
 import { barrier, CMD, CONNECT_DENSE, CTL, DENSE_CHUNK, PAR, threadRows, type State, type ThreadRows } from './state.js';
-import { expNonPositive } from './softmax16.js';
+import { expNonPositive, opCoefficients } from './softmax16.js';
 import { shiftIndex, shiftMaps } from './augment.js';
-import { argmaxCandidate, candidateGradient, candidateWeights } from './topk.js';
+import { candidateGradient, candidateWeights, mixWeights } from './topk.js';
 import { HARDEN_GATES, HARDEN_WIRES } from './harden.js';
-import { opCoefficients } from './softmax16.js';
 import { wasmKernels } from './wasm.js';
 
 export interface ThreadWork {
@@ -260,8 +259,7 @@ export function threadWork(st: State, w: number, module: WebAssembly.Module): Th
       const vk = (cv[i] = b2 * cv[i] + (1 - b2) * gr * gr);
       clog[i] = clog[i] * decay - (lr * (mk / bc1)) / (Math.sqrt(vk / bc2) + eps);
     }
-    if (hard) oneHot(cw, o, K, argmaxCandidate(clog, o, K));
-    else candidateWeights(clog, cw, o, K, opt.invT);
+    mixWeights(clog, cw, o, K, opt.invT, hard);
   }
 
   function evaluate(): void {
@@ -303,12 +301,6 @@ export function threadWork(st: State, w: number, module: WebAssembly.Module): Th
       return cmd;
     },
   };
-}
-
-/** w[o..o+K) = the one-hot weights of candidate k: a hardened input's mix is its argmax. */
-export function oneHot(w: Float32Array, o: number, K: number, k: number): void {
-  w.fill(0, o, o + K);
-  w[o + k] = 1;
 }
 
 /** w[o..o+n) = softmax(logits[o..o+n)), given their max (dense rows; deterministic exp). */

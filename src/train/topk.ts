@@ -100,6 +100,16 @@ export function candidateWeights(logits: Vec, w: Vec, o: number, K: number, invT
   for (let k = 0; k < K; k++) w[o + k] /= sum;
 }
 
+/**
+ * The mix weights a gate input's forward uses: the softmax of its candidates' logits, or,
+ * hardened (`--harden`, harden.ts), the one-hot of its argmax candidate — what freezing keeps.
+ */
+export function mixWeights(logits: Vec, w: Vec, o: number, K: number, invT: number, hard: boolean): void {
+  if (!hard) return candidateWeights(logits, w, o, K, invT);
+  for (let k = 0; k < K; k++) w[o + k] = 0;
+  w[o + argmaxCandidate(logits, o, K)] = 1;
+}
+
 /** Logit gradients of one candidate set (into out[0..K)) from the weight gradients dw, at temperature 1 / invT. */
 export function candidateGradient(w: Vec, dw: ArrayLike<number>, o: number, K: number, out: Float64Array, invT = 1): void {
   let dot = 0;

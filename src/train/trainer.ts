@@ -19,9 +19,9 @@ import { loadCheckpointArrays, readCheckpointHeader, writeCheckpoint, type Epoch
 import { checkConfig, connectAt, lrFactor, resolveConfig, withPreset, type TrainConfig, type TrainOptions } from './config.js';
 import { redrawCandidates, redrawRandom } from './redraw.js';
 import { connectLayer, topkOf } from './connect.js';
-import { argmaxCandidate, candidateWeights, connectInvTemp } from './topk.js';
+import { argmaxCandidate, connectInvTemp, mixWeights } from './topk.js';
 import { keepBest } from './dense.js';
-import { denseSoftmax, oneHot, refreshAll } from './engine.js';
+import { denseSoftmax, refreshAll } from './engine.js';
 import { HARDEN_GATES, HARDEN_WIRES, hardenMask } from './harden.js';
 import { freezeNetlist, setHardCoefficients } from './freeze.js';
 import { initParams } from './param.js';
@@ -296,13 +296,8 @@ function refreshConnections(st: State, connect: number): void {
     const invT = st.par[PAR.CONNECT_INV_TEMP];
     const hard = (st.par[PAR.HARDEN] & HARDEN_WIRES) !== 0;
     for (let g = 0, o = 0; g < st.gates; g++, o += connect) {
-      if (hard) {
-        oneHot(st.cwA, o, connect, argmaxCandidate(st.clogA, o, connect));
-        oneHot(st.cwB, o, connect, argmaxCandidate(st.clogB, o, connect));
-      } else {
-        candidateWeights(st.clogA, st.cwA, o, connect, invT);
-        candidateWeights(st.clogB, st.cwB, o, connect, invT);
-      }
+      mixWeights(st.clogA, st.cwA, o, connect, invT, hard);
+      mixWeights(st.clogB, st.cwB, o, connect, invT, hard);
     }
   } else if (connect === CONNECT_DENSE) {
     const rowMax = (x: Float32Array, o: number, n: number) => {
