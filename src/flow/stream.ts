@@ -261,6 +261,7 @@ function buildAndRun(what: string, tbTemplate: string, prefix: string, sources: 
   try {
     const tb = join(dir, 'tb.cpp');
     writeFileSync(tb, readAsset(tbTemplate));
+    writeFileSync(join(dir, 'uart_host.h'), readAsset('templates/uart_host.h')); // the board testbench's UART host
     log?.(`verilator: building the ${what} simulator of ${top}`);
     const t0 = performance.now();
     const build = spawnSync('verilator', ['--cc', '--exe', '--build', '-fno-dfg', '-O1', '-Wno-fatal', '-Wno-lint', '-Wno-style', '-Wno-TIMESCALEMOD', '-Wno-MULTIDRIVEN',
