@@ -2,7 +2,8 @@
 // with --emit c / wasm, software backends (C source, a WebAssembly module with its loader).
 
 import type { Command } from 'commander';
-import { ARITH_KINDS, compileToDir, DEFAULT_ARITH, EMIT_TARGETS, writtenFiles, type ArithKind, type BuildManifest, type EmitTarget } from '../emit/build.js';
+import { ARGMAX_FORMS, type ArgmaxForm } from '../emit/arith.js';
+import { ARITH_KINDS, compileToDir, DEFAULT_ARGMAX, DEFAULT_ARITH, EMIT_TARGETS, writtenFiles, type ArithKind, type BuildManifest, type EmitTarget } from '../emit/build.js';
 import { UserError } from '../util/errors.js';
 import { checkOutputPath } from '../util/files.js';
 import { keyValues, printJson, table } from './output.js';
@@ -15,6 +16,7 @@ interface CompileCliOptions {
   opt: boolean;
   emit: string;
   arith?: string;
+  argmax?: string;
   json?: boolean;
 }
 
@@ -28,6 +30,7 @@ export function registerCompile(program: Command): void {
     .option('--pipeline <levels>', 'register every <levels> gate levels, or auto: as many levels per stage as the iCE40 delay model says fit --freq (adds clk, in_valid, out_valid; one result per clock)')
     .option('--freq <MHz>', 'clock target for --pipeline auto')
     .option('--arith <form>', 'Group-Sum and argmax in a combinational core: fused (chain, with the last layer\'s gates taken into the first adders), chain (carry-save adders + iCE40 carry-chain adds and comparators), ripple (full adders, then carry-chain adds that take count bits as carry-ins; LUT comparators; fewest cells measured) or gates (the gate-level adders of the optimized IR)', DEFAULT_ARITH)
+    .option('--argmax <form>', 'argmax with --arith ripple, chain or fused: tree (a tournament of comparators and score muxes; fewer LUT levels) or scan (drops the classes below the maximum bit by bit, most significant first; fewer cells)', DEFAULT_ARGMAX)
     .option('--no-opt', 'skip the optimization passes: emit the network gate for gate (for comparison)')
     .option('--emit <targets>', 'what to write, comma-separated: verilog (<top>.v + manifest + IR), c (<top>.c + <top>.h), wasm (<top>.wasm + <top>.mjs loader)', 'verilog')
     .option('--json', 'print the build manifest as JSON')
@@ -48,6 +51,7 @@ The LUT4 estimate is a greedy cut-based mapping of the gates (no synthesis run);
       const emit = parseEmit(opts.emit);
       checkOutputPath(opts.out, 'folder', 'output folder (-o)');
       if (!ARITH_KINDS.includes(opts.arith as ArithKind)) throw new UserError(`--arith ${opts.arith}: must be one of ${ARITH_KINDS.join(', ')}`);
+      if (!ARGMAX_FORMS.includes(opts.argmax as ArgmaxForm)) throw new UserError(`--argmax ${opts.argmax}: must be one of ${ARGMAX_FORMS.join(', ')}`);
       const quiet = opts.json || !!process.env.CI || !process.stderr.isTTY;
       const t0 = performance.now();
       const timings: Record<string, number> = {};
@@ -58,6 +62,7 @@ The LUT4 estimate is a greedy cut-based mapping of the gates (no synthesis run);
         optimize: opts.opt,
         emit,
         arith: opts.arith as ArithKind,
+        argmax: opts.argmax as ArgmaxForm,
         timings,
         onPhase: quiet ? undefined : (p) => process.stderr.write(`lgnc compile: ${p}…\n`),
       });

@@ -18,7 +18,7 @@ import { evaluateIr } from '../ir/evaluate.js';
 import { irFromNetlist } from '../ir/from-netlist.js';
 import { absorbInputInversions, classWidth, depth, nodeLevels, REGION_NAMES, scoreWidth, supportOf, type Ir } from '../ir/ir.js';
 import { evaluateNodes, litSlices } from '../ir/evaluate.js';
-import { arithStats, buildArith, evaluateArith, type Arith } from './arith.js';
+import { arithStats, buildArith, evaluateArith, type Arith, type ArgmaxForm } from './arith.js';
 import { emitRegionsChain, emitRegionsGates } from './regions.js';
 import { optimize, type PassRun } from '../ir/passes/index.js';
 import { UserError } from '../util/errors.js';
@@ -52,6 +52,12 @@ export interface CompileOptions {
    * adders). Pipelined cores use the gates.
    */
   arith?: ArithKind;
+  /**
+   * Argmax in a combinational core with a non-gates arith: 'tree' (a tournament of LUT
+   * comparators and score muxes) or 'scan' (elimination, most significant bit first; fewer
+   * cells, more LUT levels). Default DEFAULT_ARGMAX.
+   */
+  argmax?: ArgmaxForm;
   /** Called at the start of each phase (for progress lines on big netlists). */
   onPhase?: (phase: string) => void;
   /** Filled with milliseconds per phase (kept out of the manifest, which is deterministic). */
@@ -83,6 +89,7 @@ export const ARITH_KINDS: ArithKind[] = ['fused', 'chain', 'ripple', 'gates'];
  * against 3,234 (1,515 / 160), 20.4 MHz for gates and 3,234 (1,470 / 207) for chain (README).
  */
 export const DEFAULT_ARITH: ArithKind = 'ripple';
+export const DEFAULT_ARGMAX: ArgmaxForm = 'tree';
 
 export interface CompileStats {
   /** Two-input gates of the source netlist (v2: conv trees unrolled at every position, OR pooling as OR gates). */
@@ -357,7 +364,7 @@ export function compileToDir(netlistPath: string, outDir: string, opts: CompileO
   let arith: Arith | null = null;
   if (arithKind !== 'gates') {
     const levels = nodeLevels(opt.network);
-    arith = buildArith(opt.network.outputs!, net.output.classes, (lit) => levels[lit >>> 1], arithKind === 'fused' ? fusableGates(opt.network) : undefined, arithKind === 'ripple' ? 'ripple' : 'csa');
+    arith = buildArith(opt.network.outputs!, net.output.classes, (lit) => levels[lit >>> 1], arithKind === 'fused' ? fusableGates(opt.network) : undefined, arithKind === 'ripple' ? 'ripple' : 'csa', opts.argmax ?? DEFAULT_ARGMAX);
     selfCheckArith(net, opt.network, arith, opt.ir.gates > 200_000 ? 64 : 256);
     // A network whose outputs are all constant has no arithmetic to build.
     if (arith.inputs.length === 0) { arith = null; arithKind = 'gates'; }

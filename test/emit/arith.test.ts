@@ -42,8 +42,10 @@ describe('carry-chain arithmetic', () => {
         const levels = nodeLevels(network);
         for (const fuse of [false, true]) {
           for (const form of ['csa', 'ripple'] as const) {
-            const a = buildArith(network.outputs!, net.output.classes, (l) => levels[l >>> 1], fuse ? fusable(network) : undefined, form);
-            expect(() => selfCheckArith(net, network, a, 512, seed), `seed ${seed} opt ${doOpt} fuse ${fuse} ${form}`).not.toThrow();
+            for (const am of ['tree', 'scan'] as const) {
+              const a = buildArith(network.outputs!, net.output.classes, (l) => levels[l >>> 1], fuse ? fusable(network) : undefined, form, am);
+              expect(() => selfCheckArith(net, network, a, 512, seed), `seed ${seed} opt ${doOpt} fuse ${fuse} ${form} ${am}`).not.toThrow();
+            }
           }
         }
       }
@@ -84,6 +86,34 @@ describe('carry-chain arithmetic', () => {
   });
 });
 
+describe('scan argmax', () => {
+  it('drops the classes below the maximum bit by bit: no comparators or muxes, ties to the lowest class', () => {
+    const net = randomNetlist({ inputs: 60, widths: [200, 10 * 80], classes: 10, seed: 3 });
+    const { network } = optimize(irFromNetlist(net));
+    const levels = nodeLevels(network);
+    const tree = buildArith(network.outputs!, 10, (l) => levels[l >>> 1], undefined, 'ripple', 'tree');
+    const scan = buildArith(network.outputs!, 10, (l) => levels[l >>> 1], undefined, 'ripple', 'scan');
+    const s = arithStats(scan);
+    expect([s.comparators, s.muxBits, s.argmax]).toEqual([0, 0, 'scan']);
+    // 7 score bits × (10 ANDs, 9 ORs, 10 updates of two gates) + the lowest-index pick, at most.
+    expect(s.argmaxGates).toBeGreaterThan(7 * 10);
+    expect(s.argmaxGates).toBeLessThanOrEqual(7 * 39 + 40);
+    // The popcount is the same datapath either way.
+    expect(scan.ops.slice(0, scan.popcountOps)).toEqual(tree.ops.slice(0, tree.popcountOps));
+    selfCheckArith(net, network, scan, 4096, 9);
+    // Ties, often: class c has 40 + 4·p[c] outputs constant TRUE and the rest wires of the
+    // layer before, so equal p tie whenever their few live outputs agree.
+    for (const p of [[0, 0, 0, 0, 0, 0, 0, 0, 0, 0], [0, 1, 2, 3, 9, 5, 6, 9, 8, 4]]) {
+      const live = (i: number) => i % 80 >= 40 + 4 * p[Math.floor(i / 80)];
+      const last = { a: Array.from({ length: 800 }, (_, i) => i % 7), b: new Array(800).fill(0), op: Array.from({ length: 800 }, (_, i) => (live(i) ? 3 : 15)) };
+      const tied = { ...net, layers: [...net.layers.slice(0, -1), last] };
+      const n2 = optimize(irFromNetlist(tied)).network;
+      const lv2 = nodeLevels(n2);
+      selfCheckArith(tied, n2, buildArith(n2.outputs!, 10, (l) => lv2[l >>> 1], undefined, 'ripple', 'scan'), 1024, 4);
+    }
+  });
+});
+
 describe.skipIf(spawnSync('verilator', ['--version']).status !== 0)('ripple form under Verilator', () => {
   const work = mkdtempSync(join(tmpdir(), 'lgnc-ripple-'));
   afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -97,6 +127,16 @@ describe.skipIf(spawnSync('verilator', ['--version']).status !== 0)('ripple form
     expect(v).toMatch(/\(\* keep_hierarchy \*\)\nmodule ripple_net_add\d+_\d+ \(/);
     expect(v).not.toMatch(/ > /);  // comparators are LUT logic
     const r = await verifyBuild({ build: join(work, 'b'), count: 3000 });
+    expect(r.checks[0].mismatches).toBe(0);
+    expect(r.ok).toBe(true);
+  }, 300_000);
+
+  it('with the scan argmax too', async () => {
+    const model = join(work, 'scan.json');
+    saveNetlist(model, randomNetlist({ inputs: 64, widths: [160, 6 * 30], classes: 6, seed: 13, name: 'scan_net' }));
+    const m = compileToDir(model, join(work, 's'), { arith: 'ripple', argmax: 'scan' });
+    expect(m.stats.arith?.argmax).toBe('scan');
+    const r = await verifyBuild({ build: join(work, 's'), count: 3000 });
     expect(r.checks[0].mismatches).toBe(0);
     expect(r.ok).toBe(true);
   }, 300_000);
