@@ -7,12 +7,13 @@
 // as arguments:
 //   - serial builds (today's default options: 8-bit serial shell, input vector in block RAM)
 //     with Group-Sum/argmax as full adders + carry-chain adds with count bits as carry-ins
-//     (ripple, the default), as gate-level adders (gates) and as carry-save adders +
+//     (ripple, the default; scan: its argmax an elimination scan), as gate-level adders (gates) and as carry-save adders +
 //     carry-chain adds and comparators (chain);
 //   - a stream build: compile --pipeline auto --freq 100, synth --shell stream --freq 100.
 // Prints logic cells by region, Fmax, initiation interval and inferences/s, and writes
 // bench/results/hw.json. One synthesis takes minutes. Run: npm run bench:hw [-- model.json …]
-// LGNC_BENCH_HW_BUILDS=ripple,gates,chain,fused,flat,stream picks the builds (flat: gates, --flatten).
+// LGNC_BENCH_HW_BUILDS=ripple,scan,gates,chain,fused,flat,stream picks the builds (scan: ripple
+// with --argmax scan; flat: gates, --flatten).
 
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -44,7 +45,7 @@ if (models.length === 0) {
     models.push(await trained('model-8k', [2400, 2400, 2200, 1000]));
   }
 }
-const builds = (process.env.LGNC_BENCH_HW_BUILDS ?? 'ripple,gates,chain,stream').split(',');
+const builds = (process.env.LGNC_BENCH_HW_BUILDS ?? 'ripple,scan,gates,chain,stream').split(',');
 const rows = [];
 const started = new Date().toISOString();
 const load = [loadavg()[0]];
@@ -57,7 +58,7 @@ for (const model of models) {
   for (const b of builds) {
     const dir = join(out, `${basename(model, '.json')}-${b}`);
     const stream = b === 'stream';
-    const m = compileToDir(model, dir, stream ? { pipeline: 'auto', freq: 100 } : { arith: b === 'flat' ? 'gates' : b });
+    const m = compileToDir(model, dir, stream ? { pipeline: 'auto', freq: 100 } : b === 'scan' ? { arith: 'ripple', argmax: 'scan' } : { arith: b === 'flat' ? 'gates' : b });
     process.stderr.write(`${basename(model)} ${b}: synthesizing…\n`);
     const cpu0 = process.cpuUsage();
     const r = await synthesize(dir, { device: 'hx8k', router, seed: 1, ...(stream ? { shell: 'stream', freq: 100, ...(process.env.LGNC_BENCH_HW_STREAM_ROUTER ? { router: process.env.LGNC_BENCH_HW_STREAM_ROUTER } : {}) } : {}), ...(b === 'flat' ? { flatten: true } : {}) });
