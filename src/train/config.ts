@@ -9,7 +9,9 @@ import { topkOf, type Connect } from './connect.js';
 import type { Rho } from './iwp.js';
 import type { Init, ParamKind } from './param.js';
 import { parseRedraw } from './redraw.js';
-import { HARDEN_GATES, HARDEN_WIRES, parseHarden, type Harden } from './harden.js';
+import { HARDEN_GATES, HARDEN_WIRES, hardenSpecs, parseHarden, type Harden } from './harden.js';
+
+const HARDEN_HINT = 'give F, wires:F or gates:F with F in (0, 1], or one of each (wires:F,gates:G): the last fraction F of the epochs train on the frozen wires and/or gates (e.g. 0.25, or wires:0.5,gates:0.1).';
 
 export interface TrainOptions {
   /** mnist, fashion-mnist, monk1..3, csv:PATH */
@@ -51,7 +53,7 @@ export interface TrainOptions {
   redraw?: string;
   /** topk: the candidate softmax's temperature falls geometrically from 1 to this over the run (1 = constant). */
   connectTemp?: number;
-  /** Straight-through hardening over the last fraction of the epochs: "F", "wires:F" or "gates:F" (harden.ts). */
+  /** Straight-through hardening over the last fraction of the epochs: "F", "wires:F", "gates:F" or "wires:F,gates:G" (harden.ts). */
   harden?: string;
   /** The named preset the options came from (recorded in meta). */
   preset?: string;
@@ -304,7 +306,7 @@ export function resolveConfig(options: TrainOptions, classes: number, datasetEnc
     ...(o.conv !== undefined ? { conv: o.conv } : {}),
   };
   if (o.redraw !== undefined) check(!!c.redraw, '--redraw', o.redraw, 'give R:E, "after each of the first E epochs re-draw the R weakest candidates of every gate input", e.g. 2:20.');
-  if (o.harden !== undefined) check(!!c.harden, '--harden', o.harden, 'give F, wires:F or gates:F with F in (0, 1]: the last fraction F of the epochs train on the frozen wires and/or gates (e.g. 0.25).');
+  if (o.harden !== undefined) check(!!c.harden, '--harden', o.harden, HARDEN_HINT);
   checkConfig(c, classes);
   if (o.timeBudget !== undefined) check(o.timeBudget > 0, '--time-budget', o.timeBudget, 'must be a number of seconds > 0.');
   return c;
@@ -356,10 +358,13 @@ export function checkConfig(c: TrainConfig, classes: number): void {
     });
   }
   if (c.harden) {
-    const { parts, fraction } = c.harden;
-    check((parts === HARDEN_WIRES || parts === HARDEN_GATES || parts === (HARDEN_WIRES | HARDEN_GATES)) && fraction > 0 && fraction <= 1, '--harden', JSON.stringify(c.harden), 'give F, wires:F or gates:F with F in (0, 1] (e.g. 0.25).');
+    let parts = 0;
+    for (const spec of hardenSpecs(c.harden)) {
+      check((spec.parts === HARDEN_WIRES || spec.parts === HARDEN_GATES || spec.parts === (HARDEN_WIRES | HARDEN_GATES)) && !(parts & spec.parts) && spec.fraction > 0 && spec.fraction <= 1, '--harden', JSON.stringify(c.harden), HARDEN_HINT);
+      parts |= spec.parts;
+    }
     if (parts & HARDEN_GATES && c.gumbel > 0) throw new UserError(`--harden: Gumbel training (--gumbel) already runs hard gates forward; use --harden wires:F or drop --gumbel.`);
-    if (parts === HARDEN_WIRES && !K && !(c.connect === 'dense' && c.shrink.length)) throw new UserError(`--harden wires:F works with learnable connections (--connect topk:K, or dense with --shrink); fixed connections are frozen as trained.`);
+    if (hardenSpecs(c.harden).some((spec) => spec.parts === HARDEN_WIRES) && !K && !(c.connect === 'dense' && c.shrink.length)) throw new UserError(`--harden wires:F works with learnable connections (--connect topk:K, or dense with --shrink); fixed connections are frozen as trained.`);
   }
   check(isInt(c.seed, 0) && c.seed < 2 ** 32, '--seed', c.seed, 'must be a whole number in 0..4294967295.');
   check(isInt(c.threads, 1) && c.threads <= LIMITS.threads, '--threads', c.threads, `must be a whole number in 1..${LIMITS.threads}.`);

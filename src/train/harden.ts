@@ -1,4 +1,4 @@
-// Hardened training, `--harden [wires:|gates:]F`: over the last fraction F of the epochs the
+// Hardened training, `--harden [wires:|gates:]F[,…]`: over the last fraction F of the epochs the
 // forward pass computes what freezing will keep — each gate input's argmax candidate (wires,
 // topk:K) and each gate's frozen op (gates) — while the backward pass still differentiates the
 // relaxation (straight-through): the candidate logits get the softmax's gradient from the
@@ -12,29 +12,48 @@
 export const HARDEN_WIRES = 1;
 export const HARDEN_GATES = 2;
 
-export interface Harden {
+export interface HardenSpec {
   /** HARDEN_WIRES | HARDEN_GATES. */
   parts: number;
-  /** Fraction of the epochs, at the end of the run, that train hardened. */
+  /** Fraction of the epochs, at the end of the run, that train these parts hardened. */
   fraction: number;
 }
 
-/** "F", "wires:F" or "gates:F" → the parts and fraction; null when the text is not of that form. */
+/** One spec, or (e.g. `wires:0.5,gates:0.1`) one per part with its own fraction. */
+export type Harden = HardenSpec | HardenSpec[];
+
+/** The specs of a Harden (a single object is the form of checkpoints written before lists). */
+export function hardenSpecs(h: Harden | null | undefined): HardenSpec[] {
+  return h ? (Array.isArray(h) ? h : [h]) : [];
+}
+
+/**
+ * "F", "wires:F", "gates:F" or a comma-separated list of those ("wires:0.5,gates:0.1":
+ * the wires over the last half, the gates too over the last tenth) → the specs; null when
+ * the text is not of that form. One spec comes back as an object (the form meta had first).
+ */
 export function parseHarden(text: string): Harden | null {
-  const m = /^\s*(?:(wires|gates):)?([0-9.]+)\s*$/.exec(text);
-  if (!m) return null;
-  const fraction = Number(m[2]);
-  if (!(fraction > 0 && fraction <= 1)) return null;
-  const parts = m[1] === 'wires' ? HARDEN_WIRES : m[1] === 'gates' ? HARDEN_GATES : HARDEN_WIRES | HARDEN_GATES;
-  return { parts, fraction };
+  const specs: HardenSpec[] = [];
+  for (const item of text.split(',')) {
+    const m = /^\s*(?:(wires|gates):)?([0-9.]+)\s*$/.exec(item);
+    if (!m) return null;
+    const fraction = Number(m[2]);
+    if (!(fraction > 0 && fraction <= 1)) return null;
+    const parts = m[1] === 'wires' ? HARDEN_WIRES : m[1] === 'gates' ? HARDEN_GATES : HARDEN_WIRES | HARDEN_GATES;
+    if (specs.some((s) => s.parts & parts)) return null; // a part named twice
+    specs.push({ parts, fraction });
+  }
+  return specs.length === 1 ? specs[0] : specs;
 }
 
 /** The first hardened epoch (0-based) of a run of `epochs`: the last round(F · epochs) epochs, at least one. */
-export function firstHardEpoch(h: Harden, epochs: number): number {
+export function firstHardEpoch(h: HardenSpec, epochs: number): number {
   return epochs - Math.max(1, Math.round(h.fraction * epochs));
 }
 
 /** par[PAR.HARDEN] for epoch `epoch` (0-based): the parts hardened in it, 0 before the hardened epochs. */
 export function hardenMask(h: Harden | null | undefined, epoch: number, epochs: number): number {
-  return h && epoch >= firstHardEpoch(h, epochs) ? h.parts : 0;
+  let mask = 0;
+  for (const spec of hardenSpecs(h)) if (epoch >= firstHardEpoch(spec, epochs)) mask |= spec.parts;
+  return mask;
 }

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/train/config.js';
-import { firstHardEpoch, parseHarden } from '../../src/train/harden.js';
+import { firstHardEpoch, hardenMask, parseHarden } from '../../src/train/harden.js';
 import { createTrainer, train, type TrainOptions } from '../../src/train/index.js';
 import { paramOf } from '../../src/train/param.js';
 import { opCoefficients } from '../../src/train/softmax16.js';
@@ -30,6 +30,15 @@ describe('--harden F', () => {
     expect(firstHardEpoch(parseHarden('gates:1')!, 10)).toBe(0);
     expect(parseHarden('wires:0.25')).toEqual({ parts: 1, fraction: 0.25 });
     expect(parseHarden('0.25')).toEqual({ parts: 3, fraction: 0.25 });
+  });
+
+  it('wires:F,gates:G hardens each part over its own last fraction', () => {
+    const h = parseHarden('wires:0.5, gates:0.25')!;
+    expect(h).toEqual([{ parts: 1, fraction: 0.5 }, { parts: 2, fraction: 0.25 }]);
+    // 8 epochs: soft for 0-3, wires from 4, wires and gates from 6.
+    expect(Array.from({ length: 8 }, (_, e) => hardenMask(h, e, 8))).toEqual([0, 0, 0, 0, 1, 1, 3, 3]);
+    for (const bad of ['wires:0.5,wires:0.2', '0.5,gates:0.1', 'wires:0.5,', 'wires:0.5;gates:0.1']) expect(parseHarden(bad), bad).toBeNull();
+    expect(() => resolveConfig({ ...SLICE, harden: 'wires:0.5,gates:0.1,gates:0.2' })).toThrow(/--harden/);
   });
 
   it('hardened epochs train the frozen wires and gates forward, while every candidate keeps learning', async () => {
