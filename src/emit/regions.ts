@@ -13,7 +13,7 @@ import {
   absorbInputInversions, classWidth, type Ir, type Lit,
 } from '../ir/ir.js';
 import { writeArithModules, type Arith } from './arith.js';
-import { opExpression } from './verilog.js';
+import { liveNodes, opExpression } from './verilog.js';
 
 /** Instance names of the region modules inside the core (the synth report keys on them). */
 export const REGION_INSTANCES: Record<string, string> = { network: 'u_network', popcount: 'u_popcount', argmax: 'u_argmax' };
@@ -63,19 +63,6 @@ function regionInputs(ir: Ir, region: number, live: Uint8Array): number[] {
     }
   }
   return [...seen].sort((p, q) => p - q);
-}
-
-function liveNodes(ir: Ir, sinks: Int32Array[]): Uint8Array {
-  const first = firstGateNode(ir);
-  const live = new Uint8Array(first + ir.gates);
-  for (const s of sinks) for (let i = 0; i < s.length; i++) live[s[i] >>> 1] = 1;
-  for (let g = ir.gates - 1; g >= 0; g--) {
-    if (!live[first + g]) continue;
-    const support = supportOf(ir.op[g]);
-    if (support & 1) live[ir.a[g] >>> 1] = 1;
-    if (support & 2) live[ir.b[g] >>> 1] = 1;
-  }
-  return live;
 }
 
 export interface RegionCoreOptions {

@@ -96,7 +96,7 @@ function writeGate(w: ByteWriter, ir: Ir, g: number, node: number, name: NodeWri
  * Which nodes the emitted text reads on the way to an output. An input the op ignores (e.g.
  * B of a NOT A gate, kept by --no-opt) is not read: the expression leaves it out.
  */
-function liveNodes(ir: Ir, sinks: Int32Array[]): Uint8Array {
+export function liveNodes(ir: Ir, sinks: Int32Array[]): Uint8Array {
   const first = firstGateNode(ir);
   const live = new Uint8Array(first + ir.gates);
   for (const s of sinks) for (let i = 0; i < s.length; i++) live[s[i] >>> 1] = 1;
