@@ -29,7 +29,7 @@ import { ByteWriter } from './bytes.js';
 import { checkBuildManifest } from './manifest.js';
 import { estimateLut4 } from './lut-estimate.js';
 import { isVerilogIdentifier, verilogIdentifier } from './names.js';
-import { emitVerilog, type DelayLineStats } from './verilog.js';
+import { emitVerilog, liveNodes, type DelayLineStats } from './verilog.js';
 import { emitC, isCIdentifier } from './c.js';
 import { emitWasm } from './wasm.js';
 import { emitWasmLoader } from './wasm-loader.js';
@@ -221,15 +221,7 @@ function fusableGates(ir: Ir): (lit: number) => { op: number; a: number; b: numb
 
 /** Inputs that no sink literal depends on (through the gates' real support). */
 function unreadInputs(sinks: Int32Array[], ir: Ir): number[] {
-  const first = 1 + ir.inputs;
-  const live = new Uint8Array(first + ir.gates);
-  for (const s of sinks) for (let i = 0; i < s.length; i++) live[s[i] >>> 1] = 1;
-  for (let g = ir.gates - 1; g >= 0; g--) {
-    if (!live[first + g]) continue;
-    const support = supportOf(ir.op[g]);
-    if (support & 1) live[ir.a[g] >>> 1] = 1;
-    if (support & 2) live[ir.b[g] >>> 1] = 1;
-  }
+  const live = liveNodes(ir, sinks);
   const out: number[] = [];
   for (let i = 0; i < ir.inputs; i++) if (!live[1 + i]) out.push(i);
   return out;
