@@ -192,6 +192,10 @@ export function buildArith(outputs: Int32Array, classes: number, levelOf: (lit: 
    * (W steps of about three against the tournament's four rounds of about four).
    */
   function scanArgmax(): number[] {
+    // Each bit's elimination is a kept module of its own, the last bit's updates go with the
+    // pick (writeArithModules): mapped as one module, ABC duplicated logic along the long
+    // alive chain for depth and ended larger than the tournament (172 LUT4, against 130).
+    let step = 0;
     const g = (op: number, a: number, b: number): number => {
       const konst = (s: number) => s <= SIG_TRUE;
       const at = (x: number, y: number) => (opWord(op, x, y) & 1) === 1;
@@ -207,10 +211,6 @@ export function buildArith(outputs: Int32Array, classes: number, levelOf: (lit: 
       ops.push({ kind: 'gate', op, a, b, out, step });
       return out;
     };
-    // Each bit's elimination is a kept module of its own, the last bit's updates go with the
-    // pick (writeArithModules): mapped as one module, ABC duplicated logic along the long
-    // alive chain for depth and ended larger than the tournament (172 LUT4, against 130).
-    let step = 0;
     const orAll = (v: number[]): number => {
       let row = v.filter((s) => s !== SIG_FALSE);
       if (row.length === 0) return SIG_FALSE;
@@ -544,8 +544,13 @@ export function writeArithModules(a: Arith, top: string): string {
     else if (op.kind === 'mux') op.out.forEach((s, j) => am.push(`  wire ${nm(s)} = ${nm(op.sel)} ? ${nm(op.A[j])} : ${nm(op.B[j])};`));
   }
   const stepModules = a.argmax === 'scan' ? writeScanSteps(a, top, nm, am) : [];
-  out.push(`// argmax: a tournament of comparators; the right contender wins only when strictly`);
-  out.push(`// greater, so ties keep the lower class index.`);
+  if (a.argmax === 'scan') {
+    out.push(`// argmax: an elimination scan, most significant score bit first (one kept module a`);
+    out.push(`// step), then the lowest class left, so ties keep the lower class index.`);
+  } else {
+    out.push(`// argmax: a tournament of comparators; the right contender wins only when strictly`);
+    out.push(`// greater, so ties keep the lower class index.`);
+  }
   out.push(`module ${top}_argmax (`);
   // Waiver: score bits that are constant (e.g. the top bit of a class that cannot reach it) are not read.
   out.push('  /* verilator lint_off UNUSEDSIGNAL */');

@@ -358,13 +358,14 @@ export function checkConfig(c: TrainConfig, classes: number): void {
     });
   }
   if (c.harden) {
+    const specs = hardenSpecs(c.harden);
     let parts = 0;
-    for (const spec of hardenSpecs(c.harden)) {
+    for (const spec of specs) {
       check((spec.parts === HARDEN_WIRES || spec.parts === HARDEN_GATES || spec.parts === (HARDEN_WIRES | HARDEN_GATES)) && !(parts & spec.parts) && spec.fraction > 0 && spec.fraction <= 1, '--harden', JSON.stringify(c.harden), HARDEN_HINT);
       parts |= spec.parts;
     }
     if (parts & HARDEN_GATES && c.gumbel > 0) throw new UserError(`--harden: Gumbel training (--gumbel) already runs hard gates forward; use --harden wires:F or drop --gumbel.`);
-    if (hardenSpecs(c.harden).some((spec) => spec.parts === HARDEN_WIRES) && !K && !(c.connect === 'dense' && c.shrink.length)) throw new UserError(`--harden wires:F works with learnable connections (--connect topk:K, or dense with --shrink); fixed connections are frozen as trained.`);
+    if (specs.some((spec) => spec.parts === HARDEN_WIRES) && !K && !(c.connect === 'dense' && c.shrink.length)) throw new UserError(`--harden wires:F works with learnable connections (--connect topk:K, or dense with --shrink); fixed connections are frozen as trained.`);
   }
   check(isInt(c.seed, 0) && c.seed < 2 ** 32, '--seed', c.seed, 'must be a whole number in 0..4294967295.');
   check(isInt(c.threads, 1) && c.threads <= LIMITS.threads, '--threads', c.threads, `must be a whole number in 1..${LIMITS.threads}.`);
