@@ -26,6 +26,14 @@ function numArg(name: string) {
   };
 }
 
+function fractionArg(name: string) {
+  return (v: string) => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError(`${name} must be a fraction in [0, 1] (0 = off).`);
+    return n;
+  };
+}
+
 function widthArg(v: string): number | number[] {
   const parts = v.split(',').map((s) => s.trim());
   if (parts.some((p) => !/^\d+$/.test(p) || Number(p) < 1)) {
@@ -72,6 +80,7 @@ interface Flags {
   lrSchedule?: LrSchedule;
   redraw?: string;
   harden?: string;
+  average?: number;
   preset?: string;
   shift?: number;
   connectTemp?: number;
@@ -167,6 +176,7 @@ export function registerTrain(program: Command): void {
     .option('--lr-schedule <kind>', 'learning rate over the run: constant, cosine (decay to 0), or decay:F (constant, then linear to 0 over the last fraction F of the run, e.g. decay:0.3) (default constant)')
     .option('--redraw <R:E>', 'topk:K: after each of the first E epochs every gate input replaces its R weakest candidates by new random sources (e.g. 2:20)')
     .option('--harden <F>', 'train the last fraction F of the epochs on what freezing keeps (argmax wires, frozen gates) forward, the relaxation backward (straight-through); wires:F or gates:F harden one part, wires:F,gates:G each over its own fraction (e.g. 0.25, wires:0.5)')
+    .option('--average <F>', 'freeze the mean of the parameters at the ends of the last fraction F of the epochs instead of the last epoch\'s (weight averaging; e.g. 0.125; 0 = off; the candidates must not change in those epochs)', fractionArg('--average'))
     .option('--seed <n>', `random seed: connections, init, shuffling (default ${r.seed})`, intArg('--seed', 0, 'seed'))
     .option('--threads <n>', 'worker threads (default: min(2, cores)); same seed + threads → same netlist', intArg('--threads', 1, 'threads'))
     .option('--checkpoint <file>', 'write a checkpoint after every epoch (atomically)')
@@ -197,7 +207,7 @@ and, in "meta", the config, seed, epochs, time and accuracies.`)
       const opts: TrainOptions = {
         dataset: f.dataset, limit: f.limit, encoding: f.encoding, layers: f.layers, width: f.width, tau: f.tau,
         epochs: f.epochs, batch: f.batch, lr: f.lr, optimizer: f.optimizer, weightDecay: f.weightDecay, param: f.param, rho: f.rho, gumbel: f.gumbel,
-        preset: f.preset, shift: f.shift, connectTemp: f.connectTemp, init: f.init, connect: f.connect, shrink: f.shrink, lrSchedule: f.lrSchedule, redraw: f.redraw, harden: f.harden, seed: f.seed, threads: f.threads, checkpoint: f.checkpoint, resume: f.resume,
+        preset: f.preset, shift: f.shift, connectTemp: f.connectTemp, init: f.init, connect: f.connect, shrink: f.shrink, lrSchedule: f.lrSchedule, redraw: f.redraw, harden: f.harden, average: f.average, seed: f.seed, threads: f.threads, checkpoint: f.checkpoint, resume: f.resume,
         timeBudget: f.timeBudget, name: f.name, conv: f.conv,
         csv: f.label !== undefined || f.test !== undefined || f.testFraction !== undefined ? { label: f.label, testFile: f.test, testFraction: f.testFraction } : undefined,
       };
@@ -214,16 +224,18 @@ and, in "meta", the config, seed, epochs, time and accuracies.`)
         return printJson({
           ok: true, output: f.output, dataset: res.config.dataset, gates, inputs: res.netlist.inputs, classes: res.netlist.output.classes,
           epochs: res.history.length, softTestAccuracy: res.softTestAccuracy, frozenTestAccuracy: res.frozenTestAccuracy,
-          discretizationGap: res.discretizationGap, gateUsage: res.gateUsage,
+          discretizationGap: res.discretizationGap, gateUsage: res.gateUsage, averagedEpochs: res.netlist.meta?.averagedEpochs ?? null,
           trainSeconds: res.trainSeconds, wallSeconds: res.wallSeconds, cpuSeconds: res.netlist.meta?.cpuSeconds, peakRssMB: res.netlist.meta?.peakRssMB,
           gateSamplesPerSecond: Math.round(res.gateSamplesPerSecond),
           config: res.config, history: res.history,
         });
       }
       const u = res.gateUsage;
+      const av = res.netlist.meta?.averagedEpochs as { from: number; to: number; count: number } | null | undefined;
       process.stdout.write(`wrote ${f.output}: ${gates.toLocaleString('en-US')} gates${res.netlist.version === 2 ? ` unrolled (${storedGateCount(res.netlist).toLocaleString('en-US')} stored)` : ''}, frozen test accuracy ${pct(res.frozenTestAccuracy)} ` +
         `(soft ${pct(res.softTestAccuracy)}), ${res.history.length} epoch${res.history.length === 1 ? '' : 's'} in ${res.trainSeconds.toFixed(1)} s ` +
         `(${(res.gateSamplesPerSecond / 1e6).toFixed(1)} M gate-samples/s; ${res.netlist.meta?.cpuSeconds} CPU s, peak ${res.netlist.meta?.peakRssMB} MB)\n` +
+        (av ? `frozen from the mean parameters of epochs ${av.from}–${av.to} (--average)\n` : '') +
         `discretization gap (soft − frozen) ${(100 * res.discretizationGap).toFixed(2)} points` +
         (u ? `; unused gates ${pct(u.unusedFraction)} (${u.dead} dead, ${u.passThrough} wires/inverters, ${u.constant} constants)` : '') + '\n');
     });

@@ -3,7 +3,8 @@
 // logits, Adam moments). Softmax and coefficients are recomputed from the logits on load,
 // the same function the update applies, so a resumed run continues bit-identically.
 // Layout: "LGNCKPT1\n", uint32 LE header length, JSON header, padding to 4, then a, b
-// (int32), logits, m, v (float32). Written atomically after every epoch.
+// (int32), logits, m, v (float32), then topk's and dense's arrays, then `--average`'s running
+// sums (average.ts). Written atomically after every epoch.
 
 import { LIMITS } from '../netlist/limits.js';
 import { UserError } from '../util/errors.js';
@@ -37,27 +38,31 @@ export interface CheckpointHeader {
   step: number;
   trainSeconds: number;
   history: EpochRecord[];
+  /** --average: the first summed epoch (0-based) and how many epoch ends the sums hold. */
+  averageFrom?: number;
+  averaged?: number;
 }
 
 /**
  * The arrays a checkpoint holds, in file order: topk adds its candidates, logits and moments;
  * while the connections are still dense (connect = -1), their logits and moments too.
  */
-function savedArrays(st: State, connect: number): (Int32Array | Float32Array)[] {
+function savedArrays(st: State, connect: number, extra: Float32Array[]): (Int32Array | Float32Array)[] {
   const fixed = [st.a, st.b, st.logits, st.m, st.v];
   const topk = st.topk ? [st.candA, st.candB, st.clogA, st.clogB, st.cmA, st.cvA, st.cmB, st.cvB] : [];
   const dense = connect < 0 ? [st.denseLogA, st.denseLogB, st.denseMA, st.denseVA, st.denseMB, st.denseVB] : [];
-  return [...fixed, ...topk, ...dense];
+  return [...fixed, ...topk, ...dense, ...extra];
 }
 
-export function writeCheckpoint(path: string, h: CheckpointHeader, st: State, connect: number): void {
+/** `extra`: arrays kept beside the state's (the --average sums), in the order they are read back. */
+export function writeCheckpoint(path: string, h: CheckpointHeader, st: State, connect: number, extra: Float32Array[] = []): void {
   const json = Buffer.from(JSON.stringify(h));
   const len = Buffer.alloc(4);
   len.writeUInt32LE(json.length);
   const head = MAGIC.length + 4 + json.length;
   const bytes = (a: Int32Array | Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
   // Shared memory cannot be handed to the file system directly: copy each array.
-  const parts = [Buffer.from(MAGIC), len, json, Buffer.alloc((4 - (head % 4)) % 4), ...savedArrays(st, connect).map((a) => Buffer.from(bytes(a)))];
+  const parts = [Buffer.from(MAGIC), len, json, Buffer.alloc((4 - (head % 4)) % 4), ...savedArrays(st, connect, extra).map((a) => Buffer.from(bytes(a)))];
   writeFileAtomic(path, Buffer.concat(parts));
 }
 
@@ -90,15 +95,17 @@ function headerFault(h: CheckpointHeader): string | null {
   if (!count(h.step)) return `step ${JSON.stringify(h.step)} is not a count of steps`;
   if (typeof h.trainSeconds !== 'number' || !(h.trainSeconds >= 0)) return `trainSeconds ${JSON.stringify(h.trainSeconds)} is not a duration`;
   if (!Array.isArray(h.history) || h.history.length > h.epochsDone) return 'history is not a list of the finished epochs';
+  if (h.averaged !== undefined && (!count(h.averaged) || h.averaged > h.epochsDone)) return `averaged ${JSON.stringify(h.averaged)} is not a count of finished epochs`;
+  if (h.averageFrom !== undefined && (!count(h.averageFrom) || h.averageFrom > LIMITS.epochs)) return `averageFrom ${JSON.stringify(h.averageFrom)} is not an epoch`;
   return null;
 }
 
 /** Copies the checkpoint's arrays into the state (whose shape must match the header). */
-export function loadCheckpointArrays(path: string, body: Buffer, offset: number, st: State, connect: number): void {
-  const need = offset + savedArrays(st, connect).reduce((n, a) => n + a.byteLength, 0);
+export function loadCheckpointArrays(path: string, body: Buffer, offset: number, st: State, connect: number, extra: Float32Array[] = []): void {
+  const need = offset + savedArrays(st, connect, extra).reduce((n, a) => n + a.byteLength, 0);
   if (body.length !== need) throw new UserError(`${path}: checkpoint is truncated or does not match its header (${body.length} bytes, expected ${need}). Delete it and train again.`);
   let off = offset;
-  for (const arr of savedArrays(st, connect)) {
+  for (const arr of savedArrays(st, connect, extra)) {
     const n = arr.byteLength;
     new Uint8Array(arr.buffer, arr.byteOffset, n).set(body.subarray(off, off + n));
     off += n;

@@ -55,6 +55,8 @@ export interface TrainOptions {
   connectTemp?: number;
   /** Straight-through hardening over the last fraction of the epochs: "F", "wires:F", "gates:F" or "wires:F,gates:G" (harden.ts). */
   harden?: string;
+  /** Freeze the mean of the parameters at the ends of the last fraction F of the epochs (average.ts); 0 = off. */
+  average?: number;
   /** The named preset the options came from (recorded in meta). */
   preset?: string;
   /** Augmentation: shift each training image by up to this many pixels each step (images, uniform:K). */
@@ -102,6 +104,8 @@ export interface TrainConfig {
   connectTemp: number;
   /** Hardened training (harden.ts); null or absent (checkpoints of earlier versions) = off. */
   harden?: Harden | null;
+  /** Parameter averaging over the last fraction of the epochs (average.ts); 0 or absent (checkpoints of earlier versions) = off. */
+  average?: number;
   preset: string | null;
   shift: number;
   seed: number;
@@ -220,6 +224,13 @@ export function withPreset(o: TrainOptions): TrainOptions {
   return { ...p.options, ...given } as TrainOptions;
 }
 
+/** --average F: a fraction, over connections whose logits are averaged (average.ts). */
+function checkAverage(c: TrainConfig): void {
+  const F = c.average!;
+  check(typeof F === 'number' && F > 0 && F <= 1, '--average', F, 'give the fraction of the epochs, at the end of the run, whose parameters are averaged: a number in (0, 1] (e.g. 0.125), or 0 for none.');
+  if (c.connect === 'dense' && !c.shrink.length) throw new UserError(`--average ${F}: dense connections are not averaged (one logit per signal); shrink them to topk candidates (--shrink E:K) or drop --average.`);
+}
+
 /** Width of every layer when only --layers is given. */
 const DEFAULT_UNIFORM_WIDTH = 2000;
 
@@ -299,6 +310,7 @@ export function resolveConfig(options: TrainOptions, classes: number, datasetEnc
     redraw: o.redraw === undefined ? null : parseRedraw(o.redraw),
     connectTemp: o.connectTemp ?? 1,
     harden: o.harden === undefined ? null : parseHarden(o.harden),
+    average: o.average ?? 0,
     preset: o.preset ?? null,
     shift: o.shift ?? 0,
     seed: o.seed ?? DEFAULTS.seed,
@@ -367,6 +379,7 @@ export function checkConfig(c: TrainConfig, classes: number): void {
     if (parts & HARDEN_GATES && c.gumbel > 0) throw new UserError(`--harden: Gumbel training (--gumbel) already runs hard gates forward; use --harden wires:F or drop --gumbel.`);
     if (specs.some((spec) => spec.parts === HARDEN_WIRES) && !K && !(c.connect === 'dense' && c.shrink.length)) throw new UserError(`--harden wires:F works with learnable connections (--connect topk:K, or dense with --shrink); fixed connections are frozen as trained.`);
   }
+  if (c.average !== undefined && c.average !== 0) checkAverage(c);
   check(isInt(c.seed, 0) && c.seed < 2 ** 32, '--seed', c.seed, 'must be a whole number in 0..4294967295.');
   check(isInt(c.threads, 1) && c.threads <= LIMITS.threads, '--threads', c.threads, `must be a whole number in 1..${LIMITS.threads}.`);
 }

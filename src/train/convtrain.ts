@@ -43,6 +43,7 @@ function refuseUnsupported(o: TrainOptions, c: TrainConfig): void {
   if (c.shrink.length) throw new UserError('--conv: --shrink needs learnable connections, which conv models do not have; drop --shrink.');
   if (c.gumbel > 0) throw new UserError('--conv: --gumbel is not available for conv models; drop it.');
   if (c.harden) throw new UserError('--conv: --harden is not available for conv models yet; drop it.');
+  if (c.average) throw new UserError('--conv: --average is not available for conv models yet; drop it.');
   void o;
 }
 

@@ -23,6 +23,7 @@ import { argmaxCandidate, connectInvTemp, mixWeights } from './topk.js';
 import { keepBest } from './dense.js';
 import { denseSoftmax, refreshAll } from './engine.js';
 import { HARDEN_GATES, HARDEN_WIRES, hardenMask } from './harden.js';
+import { averageStart, ParamAverage } from './average.js';
 import { freezeNetlist, setHardCoefficients } from './freeze.js';
 import { initParams } from './param.js';
 import { coefficients } from './softmax16.js';
@@ -427,6 +428,7 @@ async function run(
   let history: EpochRecord[] = [];
   let epochsDone = 0;
   let trainSeconds = 0;
+  const avg = config.average ? new ParamAverage(st, averageStart(config)) : null;
   if (resumed && o.checkpoint) {
     const h = resumed.header;
     if (JSON.stringify(h.encoding) !== JSON.stringify(t.encoding)) {
@@ -434,7 +436,12 @@ async function run(
     }
     // The arrays are those of the connections the last finished epoch trained with.
     const saved = h.epochsDone > 0 ? connectAt(config, h.epochsDone - 1) : connectAt(config, 0);
-    loadCheckpointArrays(o.checkpoint, resumed.body, resumed.offset, st, saved);
+    loadCheckpointArrays(o.checkpoint, resumed.body, resumed.offset, st, saved, avg?.sums);
+    // Sums already begun keep their window (a resume with more --epochs does not move it).
+    if (avg && h.averaged) {
+      avg.from = h.averageFrom ?? avg.from;
+      avg.count = h.averaged;
+    }
     refreshAll(st, h.step);
     t.connect = st.par[PAR.CONNECT] = saved;
     refreshConnections(st, saved);
@@ -464,6 +471,7 @@ async function run(
     trainSeconds += secs;
     stepSeconds += secs;
     stepSamples += r.samples;
+    avg?.add(epoch);
     const soft = t.softAccuracy();
     const frozen = netlistAccuracy(t.freeze({}), t.testSlices, data.test.y);
     const record: EpochRecord = {
@@ -473,14 +481,23 @@ async function run(
     history.push(record);
     epochsDone = epoch + 1;
     if (o.checkpoint) {
-      writeCheckpoint(o.checkpoint, { format: 'lgnc-checkpoint', version: 1, config, encoding: t.encoding, epochsDone, step: t.step, trainSeconds, history }, st, t.connect);
+      const sums = avg ? { averageFrom: avg.from, averaged: avg.count } : {};
+      writeCheckpoint(o.checkpoint, { format: 'lgnc-checkpoint', version: 1, config, encoding: t.encoding, epochsDone, step: t.step, trainSeconds, history, ...sums }, st, t.connect, avg?.sums);
       await settleSignals(); // the next epoch blocks the event loop: let Ctrl-C reach the process first
     }
     onProgress({ kind: 'epoch', record, epochs: config.epochs });
     if (r.partial || budgetLeft() <= 0) stopped = true;
   }
   const last = history[history.length - 1];
-  const soft = last ? last.softTestAccuracy : t.softAccuracy();
+  let soft = last ? last.softTestAccuracy : t.softAccuracy();
+  // --average: from here on the model is the mean of the summed epoch ends (soft accuracy too).
+  let averagedEpochs: { from: number; to: number; count: number } | null = null;
+  if (avg?.apply()) {
+    refreshAll(st, t.step);
+    refreshConnections(st, t.connect);
+    soft = t.softAccuracy();
+    averagedEpochs = { from: avg.from + 1, to: epochsDone, count: avg.count };
+  }
   const wallSeconds = (performance.now() - wall0) / 1000;
   const usage = process.resourceUsage();
   const meta = {
@@ -502,6 +519,8 @@ async function run(
     cpuSeconds: round((usage.userCPUTime + usage.systemCPUTime) / 1e6 - cpu0, 2),
     /** Peak resident memory of the process, MB. */
     peakRssMB: Math.round(usage.maxRSS / 1024),
+    /** --average: the epochs (1-based, inclusive) whose mean parameters were frozen; null = the last epoch's. */
+    averagedEpochs,
     softTestAccuracy: soft,
     frozenTestAccuracy: 0,
     /** soft − frozen test accuracy. */

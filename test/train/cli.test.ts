@@ -142,7 +142,13 @@ describe('lgnc train (CLI)', () => {
     const threads = rewrite('threads.ckpt', (h) => { h.config.threads = 1e6; });
     expect(threads.code).toBe(2);
     expect(threads.stderr).toMatch(/--threads 1000000: must be a whole number in 1\.\.64/);
-    for (const r of [wide, epochs, threads]) expect(r.stderr).not.toMatch(/at .*\.js:\d+/);
+    const averaged = rewrite('averaged.ckpt', (h) => { h.averaged = 5; });
+    expect(averaged.code).toBe(2);
+    expect(averaged.stderr).toMatch(/averaged\.ckpt: not a usable lgnc checkpoint \(header: averaged 5 is not a count of finished epochs\)/);
+    const average = rewrite('average.ckpt', (h) => { h.config.average = 'all'; });
+    expect(average.code).toBe(2);
+    expect(average.stderr).toMatch(/--average "all": give the fraction of the epochs/);
+    for (const r of [wide, epochs, threads, averaged, average]) expect(r.stderr).not.toMatch(/at .*\.js:\d+/);
     expect(existsSync(join(tmp, 'x.json'))).toBe(false);
   });
 
