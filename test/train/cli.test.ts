@@ -32,7 +32,9 @@ describe('lgnc train (CLI)', () => {
     expect(r.code).toBe(0);
     const s = JSON.parse(r.stdout);
     // The preset's values under the given ones (src/train/config.ts PRESETS).
-    expect(s.config).toMatchObject({ preset: 'mnist-8k', widths: [40, 20], epochs: 2, connect: 'topk:16', lr: 0.05, redraw: [4, 32], lrSchedule: 'decay:0.4', shift: 0 });
+    expect(s.config).toMatchObject({ preset: 'mnist-8k', widths: [40, 20], epochs: 2, connect: 'topk:16', lr: 0.05, redraw: [4, 128], lrSchedule: 'decay:0.4', shift: 0, harden: { parts: 1, fraction: 0.5 }, average: 0.125 });
+    // The preset's averaging, cut down to 2 epochs, averages the last one (its re-draws run to the end).
+    expect(s.averagedEpochs).toEqual({ from: 2, to: 2, count: 1 });
     expect(loadNetlist(out).meta).toMatchObject({ config: { preset: 'mnist-8k' } });
     const bad = lgnc(['train', '--dataset', 'monk1', '--preset', 'nope', '-o', join(tmp, 'nope.json')]);
     expect(bad.code).toBe(2);
