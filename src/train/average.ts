@@ -9,7 +9,6 @@
 // (a preset's 64 epochs cut to 10 by --epochs averages what is left, not nothing).
 
 import type { TrainConfig } from './config.js';
-import type { State } from './state.js';
 
 /** The last round(F · epochs) epochs, at least one: the first of them (0-based). */
 export function firstAverageEpoch(fraction: number, epochs: number): number {
@@ -28,41 +27,53 @@ export function averageStart(c: Pick<TrainConfig, 'epochs' | 'average' | 'redraw
   return Math.max(0, Math.min(start, c.epochs - 1));
 }
 
-/** Running sums of the averaged arrays (st.logits, and with candidates st.clogA, st.clogB). */
+/**
+ * Running sums of the averaged arrays: the gate parameters, and with candidates their logits
+ * (the gate-layer trainer passes st.logits, st.clogA, st.clogB; the conv trainer its logits).
+ * `arrays` is asked each time, so arrays a trainer re-allocates are still the ones summed.
+ */
 export class ParamAverage {
   readonly sums: Float32Array[];
   /** Epoch ends summed so far. */
   count = 0;
 
   constructor(
-    private readonly st: State,
+    private readonly arrays: () => Float32Array[],
     /** The first epoch (0-based) whose end is summed. */
     public from: number,
   ) {
-    this.sums = this.sources().map((a) => new Float32Array(a.length));
+    this.sums = arrays().map((a) => new Float32Array(a.length));
   }
 
-  private sources(): Float32Array[] {
-    return this.st.topk ? [this.st.logits, this.st.clogA, this.st.clogB] : [this.st.logits];
-  }
-
-  /** Adds the state's values at the end of epoch `epoch` (0-based), if it is in the window. */
+  /** Adds the arrays' values at the end of epoch `epoch` (0-based), if it is in the window. */
   add(epoch: number): void {
     if (epoch < this.from) return;
-    this.sources().forEach((a, i) => {
+    this.arrays().forEach((a, i) => {
       const s = this.sums[i];
       for (let j = 0; j < a.length; j++) s[j] += a[j];
     });
     this.count++;
   }
 
-  /** Replaces the state's values by the means; false (state unchanged) when nothing was summed. */
+  /** Replaces the arrays' values by the means; false (arrays unchanged) when nothing was summed. */
   apply(): boolean {
     if (this.count === 0) return false;
-    this.sources().forEach((a, i) => {
+    this.arrays().forEach((a, i) => {
       const s = this.sums[i];
       for (let j = 0; j < a.length; j++) a[j] = s[j] / this.count;
     });
     return true;
+  }
+
+  /** What a checkpoint's header keeps beside the sums, and takes back on resume. */
+  header(): { averageFrom: number; averaged: number } {
+    return { averageFrom: this.from, averaged: this.count };
+  }
+
+  /** On resume: sums already begun keep their window (a resume with more --epochs does not move it). */
+  resume(h: { averageFrom?: number; averaged?: number }): void {
+    if (!h.averaged) return;
+    this.from = h.averageFrom ?? this.from;
+    this.count = h.averaged;
   }
 }

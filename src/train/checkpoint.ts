@@ -87,7 +87,7 @@ export function readCheckpointHeader(path: string): { header: CheckpointHeader; 
 const count = (x: unknown) => typeof x === 'number' && Number.isInteger(x) && x >= 0;
 
 /** What is wrong with a parsed header's own fields (its config is checked as the flags are). */
-function headerFault(h: CheckpointHeader): string | null {
+export function headerFault(h: CheckpointHeader): string | null {
   if (typeof h !== 'object' || h === null || h.format !== 'lgnc-checkpoint' || h.version !== 1) return 'not format lgnc-checkpoint version 1';
   if (typeof h.config !== 'object' || h.config === null) return 'no config';
   if (typeof h.encoding !== 'object' || h.encoding === null) return 'no encoding';

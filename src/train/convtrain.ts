@@ -14,7 +14,8 @@ import { gateCount, storedGateCount, validateNetlist, type NetlistV2, type Thres
 import { mulberry32 } from '../netlist/vectors.js';
 import { UserError } from '../util/errors.js';
 import { readFileOrFail, settleSignals, writeFileAtomic } from '../util/files.js';
-import type { CheckpointHeader, EpochRecord } from './checkpoint.js';
+import { averageStart, ParamAverage } from './average.js';
+import { headerFault, type CheckpointHeader, type EpochRecord } from './checkpoint.js';
 import { lrFactor, resolveConfig, type TrainConfig, type TrainOptions } from './config.js';
 import { freezeConvModel, parseConvSpec, type ConvModel } from './conv.js';
 import { convKernelModule } from './convwasm.js';
@@ -43,7 +44,6 @@ function refuseUnsupported(o: TrainOptions, c: TrainConfig): void {
   if (c.shrink.length) throw new UserError('--conv: --shrink needs learnable connections, which conv models do not have; drop --shrink.');
   if (c.gumbel > 0) throw new UserError('--conv: --gumbel is not available for conv models; drop it.');
   if (c.harden) throw new UserError('--conv: --harden is not available for conv models yet; drop it.');
-  if (c.average) throw new UserError('--conv: --average is not available for conv models yet; drop it.');
   void o;
 }
 
@@ -72,6 +72,8 @@ function readConvCheckpoint(path: string, arrays: Float32Array[]): Checkpoint {
     throw bad(`header: ${(err as Error).message}`);
   }
   if (h.kind !== 'conv') throw bad('it holds a network of gate layers only; train it without --conv');
+  const why = headerFault(h);
+  if (why) throw bad(`header: ${why}`);
   const head = MAGIC.length + 4 + n;
   let off = head + ((4 - (head % 4)) % 4);
   const need = off + arrays.reduce((s, a) => s + a.byteLength, 0);
@@ -272,16 +274,23 @@ async function run(t: ConvTrainer, o: TrainOptions, resume: boolean, note: strin
   let epochsDone = 0;
   let trainSeconds = 0;
   const param = paramOf(config.param, config.rho);
-  if (resume && o.checkpoint) {
-    const h = readConvCheckpoint(o.checkpoint, [t.logits, t.m, t.v]);
-    if (JSON.stringify(h.encoding) !== JSON.stringify(t.encoding)) throw new UserError(`${o.checkpoint}: the encoding fitted now differs from the checkpoint's (did the data change?). Delete the checkpoint to start over.`);
+  // --average: the kernels and gate layers have fixed connections, so only the gate parameters are summed.
+  const avg = config.average ? new ParamAverage(() => [t.logits], averageStart(config)) : null;
+  const saved = () => [t.logits, t.m, t.v, ...(avg?.sums ?? [])];
+  const refresh = () => {
     const scratch = new Float64Array(16);
     const probs = new Float32Array(16 * t.model.gates);
-    for (let g = 0; g < t.model.gates; g++) param.refresh(t.logits, t.sh.coef, probs, g, scratch, h.step, t.sh.coef);
+    for (let g = 0; g < t.model.gates; g++) param.refresh(t.logits, t.sh.coef, probs, g, scratch, t.step, t.sh.coef);
+  };
+  if (resume && o.checkpoint) {
+    const h = readConvCheckpoint(o.checkpoint, saved());
+    if (JSON.stringify(h.encoding) !== JSON.stringify(t.encoding)) throw new UserError(`${o.checkpoint}: the encoding fitted now differs from the checkpoint's (did the data change?). Delete the checkpoint to start over.`);
+    avg?.resume(h);
     history = h.history;
     epochsDone = h.epochsDone;
     trainSeconds = h.trainSeconds;
     t.step = h.step;
+    refresh();
   }
   const probe = t.freeze({});
   const unrolled = gateCount(probe);
@@ -306,6 +315,7 @@ async function run(t: ConvTrainer, o: TrainOptions, resume: boolean, note: strin
     trainSeconds += secs;
     stepSeconds += secs;
     stepSamples += r.samples;
+    avg?.add(epoch);
     const record: EpochRecord = {
       epoch: epoch + 1, loss: r.loss, trainAccuracy: r.trainAccuracy, softTestAccuracy: t.softAccuracy(),
       frozenTestAccuracy: netlistAccuracy(t.freeze({}), t.test.x, t.test.y), seconds: trainSeconds, ...(r.partial ? { partial: true } : {}),
@@ -313,13 +323,20 @@ async function run(t: ConvTrainer, o: TrainOptions, resume: boolean, note: strin
     history.push(record);
     epochsDone = epoch + 1;
     if (o.checkpoint) {
-      writeConvCheckpoint(o.checkpoint, { format: 'lgnc-checkpoint', version: 1, kind: 'conv', config, encoding: t.encoding, epochsDone, step: t.step, trainSeconds, history }, [t.logits, t.m, t.v]);
+      writeConvCheckpoint(o.checkpoint, { format: 'lgnc-checkpoint', version: 1, kind: 'conv', config, encoding: t.encoding, epochsDone, step: t.step, trainSeconds, history, ...(avg ? avg.header() : {}) }, saved());
       await settleSignals(); // the next epoch blocks the event loop: let Ctrl-C reach the process first
     }
     onProgress({ kind: 'epoch', record, epochs: config.epochs });
     if (r.partial || budgetLeft() <= 0) stopped = true;
   }
-  const soft = history.length ? history[history.length - 1].softTestAccuracy : t.softAccuracy();
+  let soft = history.length ? history[history.length - 1].softTestAccuracy : t.softAccuracy();
+  // --average: from here on the model is the mean of the summed epoch ends (soft accuracy too).
+  let averagedEpochs: { from: number; to: number; count: number } | null = null;
+  if (avg?.apply()) {
+    refresh();
+    soft = t.softAccuracy();
+    averagedEpochs = { from: avg.from + 1, to: epochsDone, count: avg.count };
+  }
   const usage = process.resourceUsage();
   const wallSeconds = (performance.now() - wall0) / 1000;
   const gateSamplesPerSecond = stepSeconds > 0 ? (unrolled * stepSamples) / stepSeconds : 0;
@@ -332,6 +349,7 @@ async function run(t: ConvTrainer, o: TrainOptions, resume: boolean, note: strin
     cpuSeconds: round((usage.userCPUTime + usage.systemCPUTime) / 1e6 - cpu0, 2),
     peakRssMB: Math.round(usage.maxRSS / 1024),
     gateSamplesPerSecond: Math.round(gateSamplesPerSecond),
+    averagedEpochs,
     softTestAccuracy: soft, frozenTestAccuracy: 0, discretizationGap: 0, gateUsage: null, history,
   };
   const netlist = t.freeze(meta, o.name);

@@ -428,7 +428,7 @@ async function run(
   let history: EpochRecord[] = [];
   let epochsDone = 0;
   let trainSeconds = 0;
-  const avg = config.average ? new ParamAverage(st, averageStart(config)) : null;
+  const avg = config.average ? new ParamAverage(() => (st.topk ? [st.logits, st.clogA, st.clogB] : [st.logits]), averageStart(config)) : null;
   if (resumed && o.checkpoint) {
     const h = resumed.header;
     if (JSON.stringify(h.encoding) !== JSON.stringify(t.encoding)) {
@@ -437,11 +437,7 @@ async function run(
     // The arrays are those of the connections the last finished epoch trained with.
     const saved = h.epochsDone > 0 ? connectAt(config, h.epochsDone - 1) : connectAt(config, 0);
     loadCheckpointArrays(o.checkpoint, resumed.body, resumed.offset, st, saved, avg?.sums);
-    // Sums already begun keep their window (a resume with more --epochs does not move it).
-    if (avg && h.averaged) {
-      avg.from = h.averageFrom ?? avg.from;
-      avg.count = h.averaged;
-    }
+    avg?.resume(h);
     refreshAll(st, h.step);
     t.connect = st.par[PAR.CONNECT] = saved;
     refreshConnections(st, saved);
@@ -481,7 +477,7 @@ async function run(
     history.push(record);
     epochsDone = epoch + 1;
     if (o.checkpoint) {
-      const sums = avg ? { averageFrom: avg.from, averaged: avg.count } : {};
+      const sums = avg ? avg.header() : {};
       writeCheckpoint(o.checkpoint, { format: 'lgnc-checkpoint', version: 1, config, encoding: t.encoding, epochsDone, step: t.step, trainSeconds, history, ...sums }, st, t.connect, avg?.sums);
       await settleSignals(); // the next epoch blocks the event loop: let Ctrl-C reach the process first
     }

@@ -2,13 +2,15 @@
 // candidate logits over the last epochs' ends; deterministic, resumable, refused where the
 // candidates change inside the window.
 
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { averageStart, firstAverageEpoch } from '../../src/train/average.js';
 import { resolveConfig } from '../../src/train/config.js';
+import { createConvTrainer } from '../../src/train/convtrain.js';
 import { createTrainer, train, type TrainOptions } from '../../src/train/index.js';
+import { lgnc } from '../helpers/cli.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'lgnc-average-'));
 const SLICE: TrainOptions = { dataset: 'mnist', limit: 400, width: [240, 200, 100], tau: 3, batch: 32, lr: 0.05, epochs: 4, seed: 3, threads: 2, param: 'iwp', connect: 'topk:4', average: 0.5 };
@@ -81,4 +83,48 @@ describe('--average F', () => {
     expect(cfg({ connect: 'unique', average: 0.5 })().average).toBe(0.5);
     expect(cfg({})().average).toBe(0);
   });
+
+  const CONV: TrainOptions = { dataset: 'mnist', limit: 400, conv: 'conv:4:d2,pool,conv:6:d2,pool', width: [200, 100], tau: 1, epochs: 3, batch: 20, lr: 0.05, init: 'residual', seed: 3, threads: 2, average: 0.5 };
+
+  it('conv models: freezes the mean gate parameters of the last epochs, and a resumed run equals a straight one', async () => {
+    const t = await createConvTrainer(CONV);
+    let want;
+    try {
+      const sum = new Float32Array(t.logits.length);
+      for (let e = 0; e < 3; e++) {
+        t.runEpoch(e);
+        if (e >= 1) t.logits.forEach((x, j) => (sum[j] += x));
+      }
+      const last = JSON.stringify(t.freeze({}).layers);
+      t.logits.set(sum.map((s) => s / 2));
+      want = JSON.stringify(t.freeze({}).layers);
+      expect(want).not.toBe(last); // the mean is another net than the last epoch's
+    } finally {
+      await t.close();
+    }
+    const straight = await train(CONV);
+    expect(JSON.stringify(straight.netlist.layers)).toBe(want);
+    expect(straight.netlist.meta).toMatchObject({ averagedEpochs: { from: 2, to: 3, count: 2 }, config: { average: 0.5 } });
+    const ckpt = join(tmp, 'conv-average.ckpt');
+    await train({ ...CONV, epochs: 2, checkpoint: ckpt, resume: true });
+    const resumed = await train({ ...CONV, checkpoint: ckpt, resume: true });
+    expect(JSON.stringify(resumed.netlist.layers)).toBe(want);
+    expect(resumed.netlist.meta).toMatchObject({ averagedEpochs: { from: 2, to: 3, count: 2 } });
+  }, 180_000);
+
+  it('conv checkpoints with a hostile header are refused with exit 2 and the field named', async () => {
+    const ckpt = join(tmp, 'conv-hostile.ckpt');
+    await train({ ...CONV, epochs: 1, checkpoint: ckpt });
+    const buf = readFileSync(ckpt);
+    const n = buf.readUInt32LE(9);
+    const h = JSON.parse(buf.toString('utf8', 13, 13 + n));
+    h.averaged = 7;
+    const json = Buffer.from(JSON.stringify(h).padEnd(n, ' ')); // same length: the arrays stay where they were
+    expect(json.length).toBe(n);
+    writeFileSync(ckpt, Buffer.concat([buf.subarray(0, 13), json, buf.subarray(13 + n)]));
+    const r = lgnc(['train', '--dataset', 'mnist', '--limit', '400', '--conv', 'conv:4:d2,pool,conv:6:d2,pool', '--width', '200,100', '--checkpoint', ckpt, '--resume', '-o', join(tmp, 'hostile.json')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/conv-hostile\.ckpt: not a usable lgnc checkpoint of a conv model \(header: averaged 7 is not a count of finished epochs\)/);
+    expect(r.stderr).not.toMatch(/at .*\.js:\d+/);
+  }, 120_000);
 });
