@@ -264,7 +264,7 @@ function buildAndRun(what: string, tbTemplate: string, prefix: string, sources: 
     writeFileSync(join(dir, 'uart_host.h'), readAsset('templates/uart_host.h')); // the board testbench's UART host
     log?.(`verilator: building the ${what} simulator of ${top}`);
     const t0 = performance.now();
-    const build = spawnSync('verilator', ['--cc', '--exe', '--build', '-fno-dfg', '-O1', '-Wno-fatal', '-Wno-lint', '-Wno-style', '-Wno-TIMESCALEMOD', '-Wno-MULTIDRIVEN',
+    const build = spawnSync('verilator', ['--cc', '--exe', '--build', '-fno-dfg', '-fno-gate', '-O1', '-Wno-fatal', '-Wno-lint', '-Wno-style', '-Wno-TIMESCALEMOD', '-Wno-MULTIDRIVEN',
       '-j', '2', '--prefix', prefix, '--top-module', top, '-Mdir', join(dir, 'obj'), '-o', join(dir, 'tb'), tb, ...sources], { encoding: 'utf8', maxBuffer: 256 << 20 });
     if (build.status !== 0) throw new UserError(`verilator could not build the ${what} ${top}:\n${(build.stderr ?? '').split('\n').slice(-15).join('\n')}`);
     const buildSeconds = (performance.now() - t0) / 1000;

@@ -1,8 +1,10 @@
 // The Verilator runner: builds a simulator of an lgnc core (the core's Verilog plus the C++
 // harness of templates/harness.cpp) and runs input vectors through it.
 // Guarantees:
-// - always built with `-fno-dfg`: Verilator 5.006's DFG optimizer miscompiles gate networks
-//   (DESIGN.md, "Facts about the tools");
+// - always built with `-fno-dfg -fno-gate`: Verilator 5.006's DFG optimizer miscompiles gate
+//   networks (DESIGN.md, "Facts about the tools"), and so does its gate-wire inlining (V3Gate):
+//   on a random 10-class netlist's gate-level core it got 1,114 of 3,000 vectors wrong where
+//   Yosys `eval`, Verilator -O0 and the reference evaluator agree (test/flow/verilator-gate.test.ts);
 // - registers without an initializer start random (+verilator+rand+reset+2), so a core
 //   that relies on Verilator's zero default, not its own `reg r = 1'b0`, fails verification;
 // - build products are cached by a hash of everything that goes into them (sources, harness,
@@ -48,7 +50,7 @@ export interface SimOutput {
 }
 
 const VERILATOR_FLAGS = [
-  '--cc', '--exe', '-O2', '-fno-dfg',
+  '--cc', '--exe', '-O2', '-fno-dfg', '-fno-gate',
   '--x-assign', 'unique', '--x-initial', 'unique',
   '-Wno-fatal', '-Wno-lint', '-Wno-style', '-Wno-TIMESCALEMOD', '-Wno-MULTIDRIVEN',
 ];
