@@ -10,7 +10,7 @@ import { checkOutputPath } from '../util/files.js';
 import { keyValues, printJson, table } from './output.js';
 
 /** The flags are the library's options, plus --json. */
-type SynthCliOptions = Omit<SynthOptions, 'onProgress'> & { json?: boolean };
+type SynthCliOptions = Omit<SynthOptions, 'onProgress' | 'bramBuffer'> & { json?: boolean; bramBuffer?: 'auto' | 'on' | 'off' | false };
 
 function num(flag: string) {
   return (v: string): number => {
@@ -33,10 +33,12 @@ export function registerSynth(program: Command): void {
     .option('--stream-count <n>', 'stream shell: vectors to run before done (default 2^20)', num('--stream-count'))
     .option('--shell-width <bits>', 'serial shell: input bits per clock (default 8)', num('--shell-width'))
     .option('--scores', 'serial shell: also output the registered class scores (costs pins)')
-    .option('--no-bram-buffer', 'serial shell and board tops: keep the input vector in flip-flops, not in the block RAMs (one logic cell per input bit)')
+    .addOption(new Option('--bram-buffer <where>', 'serial shell and board tops: keep the input vector in the block RAMs (on), in flip-flops (off: a logic cell per input bit, routes faster on a full chip), or auto: block RAMs unless the core fills about half the device').choices(['auto', 'on', 'off']))
+    .option('--no-bram-buffer', 'the same as --bram-buffer off')
     .option('--freq <MHz>', 'target clock for place and route (default 50, or the board clock)', num('--freq'))
     .option('--seed <n>', 'nextpnr placement seed (default 1)', num('--seed'))
     .addOption(new Option('--router <router>', 'nextpnr router: router1 (higher Fmax) or router2 (several times faster)').choices(['router1', 'router2']).default(undefined, 'router1'))
+    .addOption(new Option('--lut-map <map>', 'Yosys LUT mapping: abc (a gate-level ABC pass first, then ABC; the argmax with area recovery: fewer cells) or abc9 (Yosys\'s default, timing-driven); default abc for combinational cores, abc9 for pipelined ones').choices(['abc', 'abc9']))
     .option('--flatten', 'synthesize the core flat: no logic cells by region, a few % fewer cells (Yosys merges logic across regions)')
     .option('--max-lcs <n>', 'budget: fail (exit 1) above this many logic cells', num('--max-lcs'))
     .option('--min-fmax <MHz>', 'budget: fail (exit 1) below this Fmax', num('--min-fmax'))
@@ -64,6 +66,7 @@ inputs runs one inference per clock.`)
       checkOutputPath(dir, 'folder', 'build folder');
       const r = await synthesize(dir, {
         ...o,
+        bramBuffer: o.bramBuffer === 'on' ? true : o.bramBuffer === 'off' || o.bramBuffer === false ? false : 'auto',
         onProgress: quietProgress ? undefined : (line) => process.stderr.write(`synth: ${line}\n`),
       });
       if (o.json) {
@@ -99,7 +102,7 @@ export function formatReport(r: SynthReport): string {
   const t = r.timing;
   const cp = t.criticalPath;
   const th = r.throughput;
-  const shell = r.shell.kind === 'serial' ? `serial, ${r.shell.width} bits per clock${r.shell.scores ? ', with scores' : ''}${r.shell.brams ? `, input vector in ${r.shell.brams} block RAMs` : ''}`
+  const shell = r.shell.kind === 'serial' ? `serial, ${r.shell.width} bits per clock${r.shell.scores ? ', with scores' : ''}${r.shell.bramBuffer ? `, input vector in ${r.shell.brams ? `${r.shell.brams} ` : ''}${r.shell.bramBuffer}` : r.shell.brams ? `, input vector in ${r.shell.brams} block RAMs` : ''}`
     : r.shell.kind === 'uart' ? `UART board top (${r.board})`
     : r.shell.kind === 'stream' ? `stream: on-chip source, one vector per clock, ${r.stream!.count.toLocaleString('en-US')} vectors into a 64-bit MISR` : 'none (bare core)';
   const lines = [
@@ -116,6 +119,7 @@ export function formatReport(r: SynthReport): string {
       ['LUT4 estimate', `${r.lut4Estimate.compiler} for the core (compiler) vs ${r.lut4Estimate.yosys} for the whole top (Yosys), ratio ${r.lut4Estimate.ratio}`],
       ['steps', r.steps.map((s) => `${s.step} ${(s.ms / 1000).toFixed(1)} s`).join(', ') + `; total ${(r.totalMs / 1000).toFixed(1)} s`],
       ['seed', `${r.seed} (nextpnr ${r.router})`],
+      ['LUT mapping', r.lutMap === 'abc' ? 'abc (ABC after a gate-level ABC pass; the argmax with area recovery)' : 'abc9 (Yosys default)'],
       ['tools', `${r.tools.yosys}; @yowasp/yosys ${r.tools.yowaspYosys}; @yowasp/nextpnr-ice40 ${r.tools.yowaspNextpnrIce40}`],
     ]),
   ];

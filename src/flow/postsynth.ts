@@ -15,6 +15,7 @@ import { UserError } from '../util/errors.js';
 import { LIMITS } from '../netlist/limits.js';
 import { readFileOrFail, writeFileAtomic } from '../util/files.js';
 import { lgncCacheDir } from './verilator.js';
+import { ice40Synthesis, type LutMap } from './yosys.js';
 
 export type PostSynthTarget = 'ice40' | 'generic';
 export const POST_SYNTH_TARGETS: PostSynthTarget[] = ['ice40', 'generic'];
@@ -25,8 +26,21 @@ export function yosysShareDir(): string {
   return join(dirname(bundle), 'share');
 }
 
-function script(top: string, target: PostSynthTarget): string {
-  const synth = target === 'ice40' ? `synth_ice40 -top ${top}` : `synth -top ${top} -lut 4`;
+/** How `lgnc synth` maps this core (synth.ts): its region modules and LUT mapping. */
+export interface Ice40Mapping {
+  keep: string[];
+  map: LutMap;
+  areaModules: string[];
+}
+
+/** The mapping `lgnc synth` gives a core: regions kept, ABC, the argmax with area recovery when combinational. */
+export function synthMapping(top: string, regions: boolean, combinational: boolean): Ice40Mapping {
+  const keep = regions ? ['network', 'popcount', 'argmax'].map((r) => `${top}_${r}`) : [];
+  return { keep, map: combinational ? 'abc' : 'abc9', areaModules: regions ? [`${top}_argmax`] : [] };
+}
+
+function script(top: string, target: PostSynthTarget, m: Ice40Mapping): string {
+  const synth = target === 'ice40' ? ice40Synthesis(top, m.keep, m.map, m.areaModules) : `synth -top ${top} -lut 4`;
   return `read_verilog -sv core.v; ${synth}; write_verilog -noattr synth.v`;
 }
 
@@ -62,16 +76,16 @@ function asText(v: unknown): string {
 }
 
 /** The Verilog files to simulate for the synthesized core (netlist first, then cell models). */
-export async function synthesizeForSimulation(verilogPath: string, top: string, target: PostSynthTarget): Promise<{ sources: string[]; cached: boolean }> {
+export async function synthesizeForSimulation(verilogPath: string, top: string, target: PostSynthTarget, mapping: Ice40Mapping = { keep: [], map: 'abc9', areaModules: [] }): Promise<{ sources: string[]; cached: boolean }> {
   if (!POST_SYNTH_TARGETS.includes(target)) throw new UserError(`--post-synth ${target}: use one of ${POST_SYNTH_TARGETS.join(', ')}`);
   const { version } = await import('@yowasp/yosys');
   const core = readFileOrFail(verilogPath, 'core Verilog', LIMITS.fileBytes).toString('utf8');
-  const hash = createHash('sha256').update(JSON.stringify({ version, target, top, recipe: 2 })).update(core).digest('hex').slice(0, 24);
+  const hash = createHash('sha256').update(JSON.stringify({ version, target, top, recipe: 3, ...(target === 'ice40' ? { mapping } : {}) })).update(core).digest('hex').slice(0, 24);
   const out = join(lgncCacheDir(), 'postsynth', hash, `${top}.synth.v`);
   const cells = join(dirname(out), 'cells.v');
   const sources = target === 'ice40' ? [out, cells] : [out];
   if (sources.every((p) => existsSync(p))) return { sources, cached: true };
-  const files = await runYosysScript(script(top, target), { 'core.v': core }, `${verilogPath} (${target} synthesis)`);
+  const files = await runYosysScript(script(top, target, mapping), { 'core.v': core }, `${verilogPath} (${target} synthesis)`);
   const netlist = asText(files['synth.v']);
   if (target === 'ice40') writeFileAtomic(cells, ice40CellModels(netlist));
   writeFileAtomic(out, netlist);

@@ -137,6 +137,24 @@ function readBits(core: CoreInterface): number[] {
   return bits;
 }
 
+/**
+ * `--bram-buffer auto`: keep the input vector in block RAMs unless the core fills about half
+ * the device. The RAMs sit in two columns, and on a full chip their hundreds of outputs, each
+ * read across the whole network, congest routing: an 8,000-gate MNIST core (lut4Estimate 3,817
+ * on an HX8K) routed in 62 s with flip-flops and was still routing after 25 min from block
+ * RAMs, while the default 5,600-gate core (3,136) routes from them in under a minute. The
+ * flip-flops cost a logic cell per read bit, so they are taken only where they fit.
+ */
+export function autoBramBuffer(core: CoreInterface, lut4Estimate: number, deviceCells: number): { on: boolean; why: string } {
+  const share = lut4Estimate / deviceCells;
+  const pct = `${Math.round(share * 100)} %`;
+  if (share <= AUTO_BRAM_MAX_SHARE) return { on: true, why: `the core is about ${pct} of the device` };
+  if (lut4Estimate + readBits(core).length > 0.9 * deviceCells) return { on: true, why: `the core is about ${pct} of the device, too full for a flip-flop per input bit` };
+  return { on: false, why: `the core is about ${pct} of the device: block RAM outputs would congest routing` };
+}
+/** Above this share of the device's logic cells (the core's LUT estimate), auto keeps the vector in flip-flops. */
+export const AUTO_BRAM_MAX_SHARE = 0.45;
+
 /** Block RAMs the input buffer uses: none for a vector of a few words, else as many as it fills (at most `brams`). */
 export function bufferBrams(core: CoreInterface, width: number, brams: number): number {
   const n = readBits(core).length;

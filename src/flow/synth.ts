@@ -17,13 +17,14 @@ import { LIMITS } from '../netlist/limits.js';
 import { readFileOrFail, writeFileAtomic } from '../util/files.js';
 import { LGNC_VERSION } from '../util/version.js';
 import { findBoard, type Board } from './boards.js';
-import { findDevice, findPackage } from './devices.js';
+import { findDevice, findPackage, type Device } from './devices.js';
 import { icepack, nextpnrPackageVersion, placeAndRoute, type NextpnrReport } from './nextpnr.js';
-import { bufferBrams, clocksPerBit, coreOnlyPins, readAsset, serialShell, serialShellPins, serialTiming, uartTop, type CoreInterface, type ShellTiming } from './shell.js';
-import { groupCells, minLogicCells, synthIce40, yosysPackageVersion } from './yosys.js';
+import { autoBramBuffer, bufferBrams, clocksPerBit, coreOnlyPins, readAsset, serialShell, serialShellPins, serialTiming, uartTop, type CoreInterface, type ShellTiming } from './shell.js';
+import { groupCells, minLogicCells, synthIce40, yosysPackageVersion, type LutMap } from './yosys.js';
 import { checkStreamCount, DEFAULT_STREAM_COUNT, expectedStream, selfTest, streamShell, streamShellPins, streamUartTop, type SelfTest, type StreamExpectation, type StreamFile } from './stream.js';
 import { parseNetlist } from '../netlist/netlist.js';
 import { REGION_INSTANCES } from '../emit/regions.js';
+import { synthMapping } from './postsynth.js';
 
 export type ShellKind = 'serial' | 'stream' | 'none';
 
@@ -39,13 +40,19 @@ export interface SynthOptions {
   shellWidth?: number;
   /** Serial shell: also output the registered class scores. */
   scores?: boolean;
-  /** Serial shell and board tops: keep the input vector in the device's block RAMs (default true; false: flip-flops only). */
-  bramBuffer?: boolean;
+  /**
+   * Serial shell and board tops: keep the input vector in the device's block RAMs (true),
+   * in flip-flops (false), or 'auto' (the default): block RAMs unless the core fills about
+   * half the device (shell.ts, autoBramBuffer).
+   */
+  bramBuffer?: boolean | 'auto';
   /** Stream shell: vectors to run (default 2^20). */
   streamCount?: number;
   /** Target clock in MHz (default: the board clock, else 50). */
   freq?: number;
   seed?: number;
+  /** LUT mapping (yosys.ts synthCommand): default 'abc' for combinational cores, 'abc9' for pipelined ones. */
+  lutMap?: LutMap;
   /** nextpnr's router (default router1; router2 routes several times faster at a somewhat lower Fmax). */
   router?: 'router1' | 'router2';
   /** Flatten the core before synthesis: no per-region breakdown, and Yosys/ABC may merge logic across regions (a few % fewer cells). */
@@ -84,7 +91,8 @@ export interface SynthReport {
   model: string;
   optimized: boolean;
   /** The synthesized top: the shell, the board top, or the bare core. */
-  shell: { kind: ShellKind | 'uart'; width: number | null; scores: boolean; verilog: string | null; brams?: number };
+  /** brams: block RAMs the input buffer uses; bramBuffer: where the vector is kept, and why. */
+  shell: { kind: ShellKind | 'uart'; width: number | null; scores: boolean; verilog: string | null; brams?: number; bramBuffer?: string };
   /** Stream shell: the run and the signature the hardware must end with (from the reference evaluator). */
   stream: StreamExpectation | null;
   /** Stream shell on a board (--shell stream --board): the UART self-test command, the answer the board must give and how to check it. */
@@ -107,6 +115,8 @@ export interface SynthReport {
   bitstream: { file: string; bytes: number; sha256: string };
   seed: number;
   router: 'router1' | 'router2';
+  /** How Yosys mapped the logic to LUT4s: 'abc' (-noabc9 -abc2, the argmax with area recovery) or 'abc9'. */
+  lutMap: LutMap;
   tools: { yosys: string; yowaspYosys: string; yowaspNextpnrIce40: string; lgnc: string };
   steps: { step: string; ms: number }[];
   totalMs: number;
@@ -159,12 +169,20 @@ interface Plan {
 }
 
 /** Decides what to synthesize: the sources, the top module, the pins it needs. */
-function plan(m: BuildManifest, coreVerilog: string, o: SynthOptions, board: Board | undefined, deviceBrams: number): Plan {
+function plan(m: BuildManifest, coreVerilog: string, o: SynthOptions, board: Board | undefined, device: Device): Plan {
+  const deviceBrams = device.bram;
   const core = coreInterface(m);
   // The core's delay lines take block RAMs first; the serial shell's input buffer gets the rest.
   const coreBrams = m.stats.delayLines?.brams ?? 0;
   if (coreBrams > deviceBrams) throw new CheckFailed(`design does not fit: the core's delay lines need ${coreBrams} block RAMs, the device has ${deviceBrams}. Use a larger device or fewer pipeline stages.`);
-  const brams = o.bramBuffer === false ? 0 : deviceBrams - coreBrams;
+  const auto = o.bramBuffer === undefined || o.bramBuffer === 'auto' ? autoBramBuffer(core, m.stats.lut4Estimate ?? 0, device.logicCells) : undefined;
+  const useBrams = auto ? auto.on : o.bramBuffer === true;
+  const brams = useBrams ? deviceBrams - coreBrams : 0;
+  const how = auto ? `auto: ${auto.why}` : `--bram-buffer ${useBrams ? 'on' : 'off'}`;
+  const buffer = (n: number) => ({
+    brams: n,
+    bramBuffer: n > 0 ? `block RAMs (${how})` : brams > 0 ? 'flip-flops (the vector spans only a beat or two)' : `flip-flops (${how})`,
+  });
   const coreFile = { [m.verilog]: coreVerilog };
   if (o.shell === 'stream') {
     const count = o.streamCount ?? DEFAULT_STREAM_COUNT;
@@ -214,7 +232,7 @@ function plan(m: BuildManifest, coreVerilog: string, o: SynthOptions, board: Boa
       pins: 3,
       pcf: readAsset(board.pcf),
       timing: uartTiming(core, board),
-      shell: { kind: 'uart', width: 8, scores: false, verilog: `${t.name}.v`, brams: bufferBrams(core, 8, brams) },
+      shell: { kind: 'uart', width: 8, scores: false, verilog: `${t.name}.v`, ...buffer(bufferBrams(core, 8, brams)) },
     };
   }
   if ((o.shell ?? 'serial') === 'none') {
@@ -233,7 +251,7 @@ function plan(m: BuildManifest, coreVerilog: string, o: SynthOptions, board: Boa
     generated: { [file]: s.verilog },
     pins: serialShellPins(core, { width, scores }),
     timing: serialTiming(core, width, brams),
-    shell: { kind: 'serial', width, scores, verilog: file, brams: bufferBrams(core, width, brams) },
+    shell: { kind: 'serial', width, scores, verilog: file, ...buffer(bufferBrams(core, width, brams)) },
   };
 }
 
@@ -285,7 +303,7 @@ export async function synthesize(dir: string, o: SynthOptions = {}): Promise<Syn
 
   const m = readBuildManifest(dir, o.top);
   const coreVerilog = readFileOrFail(join(dir, m.verilog), 'core Verilog').toString('utf8');
-  const p = plan(m, coreVerilog, o, board, device.bram);
+  const p = plan(m, coreVerilog, o, board, device);
   if (p.pins > pkg.userIo) {
     throw new CheckFailed(`design does not fit: needs ${p.pins} I/O pins, ${device.name}-${pkg.name} has ${pkg.userIo}. ${p.shell.kind === 'none' ? 'Use --shell serial (inputs arrive a few bits per clock).' : 'Use a smaller --shell-width, drop --scores, or a larger package.'}`);
   }
@@ -293,8 +311,12 @@ export async function synthesize(dir: string, o: SynthOptions = {}): Promise<Syn
 
   const steps: SynthReport['steps'] = [];
   progress(`yosys: synth_ice40 -top ${p.topModule} (${m.stats.gates.toLocaleString('en-US')} gates)…`);
-  const keep = m.regions && !o.flatten ? Object.keys(REGION_INSTANCES).map((r) => `${m.top}_${r}`) : [];
-  const ys = await synthIce40(p.sources, p.topModule, keep);
+  const keep = m.regions && !o.flatten ? synthMapping(m.top, true, true).keep : [];
+  // ABC for combinational cores (fewer cells, measured), Yosys's abc9 for pipelined ones,
+  // whose 100 MHz stream builds were tuned with it.
+  const mapping = synthMapping(m.top, keep.length > 0, m.pipeline.every === null);
+  const lutMap: LutMap = o.lutMap ?? mapping.map;
+  const ys = await synthIce40(p.sources, p.topModule, keep, { map: lutMap, areaModules: mapping.areaModules });
   steps.push({ step: 'yosys', ms: Math.round(ys.ms) });
   const cells = groupCells(ys.cells);
   const need = minLogicCells(cells);
@@ -378,6 +400,7 @@ export async function synthesize(dir: string, o: SynthOptions = {}): Promise<Syn
     bitstream: { file: binFile, bytes: packed.bin.length, sha256: createHash('sha256').update(packed.bin).digest('hex') },
     seed,
     router: o.router ?? 'router1',
+    lutMap,
     tools: { yosys: ys.version, yowaspYosys: await yosysPackageVersion(), yowaspNextpnrIce40: await nextpnrPackageVersion(), lgnc: LGNC_VERSION },
     steps,
     totalMs: Math.round(performance.now() - t0),

@@ -23,7 +23,7 @@ import { LIMITS } from '../netlist/limits.js';
 import { UserError } from '../util/errors.js';
 import { makeTempFolder, readFileOrFail } from '../util/files.js';
 import { formalCheck, type FormalReport } from './formal.js';
-import { synthesizeForSimulation, type PostSynthTarget } from './postsynth.js';
+import { synthesizeForSimulation, synthMapping, type PostSynthTarget } from './postsynth.js';
 import { expectedStream, simulateStream, simulateStreamBoard, streamShellName, type StreamCheck, type StreamFile } from './stream.js';
 import { buildSimulator, runSimulator, type SimOpt, type SimOutput } from './verilator.js';
 
@@ -236,7 +236,7 @@ export async function verifyBuild(o: VerifyOptions): Promise<VerifyReport> {
   if (o.postSynth) {
     const target: PostSynthTarget = o.postSynth === true ? 'ice40' : o.postSynth;
     o.log?.(`yosys: synthesizing ${manifest.top} (${target}) for post-synthesis simulation`);
-    const synth = await synthesizeForSimulation(verilog, manifest.top, target);
+    const synth = await synthesizeForSimulation(verilog, manifest.top, target, synthMapping(manifest.top, !!manifest.regions, manifest.pipeline.every === null));
     checks.push(simulateAndCompare(`post-synth ${target}`, synth.sources, shape, x, want, o));
   }
   const stream = await verifyStreamBuild(o.build, manifest, net, shape, !!o.postSynth, o.log);

@@ -65,6 +65,10 @@ describe('lgnc synth (Yosys → nextpnr-ice40 → icepack)', () => {
     expect(r.throughput).toMatchObject({ beats: 1, latencyCycles: 1, initiationInterval: 1 });
     expect(r.throughput.inferencesPerSecond).toBe(Math.round(r.timing.achievedMHz! * 1e6));
     expect(r.steps.map((s) => s.step)).toEqual(['yosys', 'nextpnr', 'icepack']);
+    // A combinational core is mapped with ABC (the argmax with area recovery); a vector of
+    // one beat is kept in flip-flops whatever --bram-buffer says.
+    expect(r.lutMap).toBe('abc');
+    expect(r.shell.bramBuffer).toBe('flip-flops (the vector spans only a beat or two)');
     expect(r.tools.yowaspYosys).toMatch(/^0\.55\./);
     expect(r.tools.yowaspNextpnrIce40).toMatch(/^0\.8\./);
   });
@@ -92,6 +96,7 @@ describe('lgnc synth (Yosys → nextpnr-ice40 → icepack)', () => {
     expect(r.throughput).toMatchObject({ beats: 1, coreLatency: m.pipeline.latency, latencyCycles: 1 + m.pipeline.latency + 1, initiationInterval: 1 });
     // clk, din[1:0], din_valid, start, class_out[3:0], done, 16 one-bit scores.
     expect(r.resources.io.used).toBe(1 + 2 + 2 + 4 + 1 + 16);
+    expect(r.lutMap).toBe('abc9');
   }, TOOL_TIMEOUT);
 
   it('builds the icebreaker UART top with the board pins, meeting the 12 MHz board clock', async () => {

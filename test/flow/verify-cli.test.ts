@@ -65,6 +65,16 @@ describe('lgnc verify (CLI)', () => {
     expect(report.formal).toMatchObject({ status: 'proved' });
   });
 
+  it('--post-synth simulates the netlist lgnc synth makes of a 10-class core: regions kept, ABC, the argmax with area recovery', () => {
+    // 10 classes of 12 outputs: a tournament of 4-bit comparators and muxes for ABC to remap.
+    const model = join(work, 'ten-classes.json');
+    saveNetlist(model, randomNetlist({ inputs: 24, widths: [80, 10 * 12], classes: 10, seed: 5, name: 'ten_classes' }));
+    const r = lgnc(['verify', model, '--post-synth', '--vectors', '3000', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.checks.map((c: { design: string; mismatches: number }) => [c.design, c.mismatches])).toEqual([['verilog', 0], ['post-synth ice40', 0]]);
+  }, 300_000);
+
   it('--post-synth generic simulates the LUT4 netlist of a combinational core', () => {
     const r = lgnc(['verify', fixture('xor.json'), '--post-synth', 'generic']);
     expect(r.code, r.stderr).toBe(0);
