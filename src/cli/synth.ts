@@ -102,7 +102,7 @@ export function formatReport(r: SynthReport): string {
   const t = r.timing;
   const cp = t.criticalPath;
   const th = r.throughput;
-  const shell = r.shell.kind === 'serial' ? `serial, ${r.shell.width} bits per clock${r.shell.scores ? ', with scores' : ''}${r.shell.bramBuffer ? `, input vector in ${r.shell.brams ? `${r.shell.brams} ` : ''}${r.shell.bramBuffer}` : r.shell.brams ? `, input vector in ${r.shell.brams} block RAMs` : ''}`
+  const shell = r.shell.kind === 'serial' ? `serial, ${r.shell.width} bits per clock${r.shell.scores ? ', with scores' : ''}${r.shell.bramBuffer ? `, input vector in ${r.shell.brams ? `${r.shell.brams} ` : ''}${r.shell.bramBuffer}` : ''}`
     : r.shell.kind === 'uart' ? `UART board top (${r.board})`
     : r.shell.kind === 'stream' ? `stream: on-chip source, one vector per clock, ${r.stream!.count.toLocaleString('en-US')} vectors into a 64-bit MISR` : 'none (bare core)';
   const lines = [

@@ -15,7 +15,7 @@ import { UserError } from '../util/errors.js';
 import { LIMITS } from '../netlist/limits.js';
 import { readFileOrFail, writeFileAtomic } from '../util/files.js';
 import { lgncCacheDir } from './verilator.js';
-import { ice40Synthesis, type LutMap } from './yosys.js';
+import { ice40Synthesis, type Ice40Mapping } from './yosys.js';
 
 export type PostSynthTarget = 'ice40' | 'generic';
 export const POST_SYNTH_TARGETS: PostSynthTarget[] = ['ice40', 'generic'];
@@ -24,19 +24,6 @@ export const POST_SYNTH_TARGETS: PostSynthTarget[] = ['ice40', 'generic'];
 export function yosysShareDir(): string {
   const bundle = createRequire(import.meta.url).resolve('@yowasp/yosys');
   return join(dirname(bundle), 'share');
-}
-
-/** How `lgnc synth` maps this core (synth.ts): its region modules and LUT mapping. */
-export interface Ice40Mapping {
-  keep: string[];
-  map: LutMap;
-  areaModules: string[];
-}
-
-/** The mapping `lgnc synth` gives a core: regions kept, ABC, the argmax with area recovery when combinational. */
-export function synthMapping(top: string, regions: boolean, combinational: boolean): Ice40Mapping {
-  const keep = regions ? ['network', 'popcount', 'argmax'].map((r) => `${top}_${r}`) : [];
-  return { keep, map: combinational ? 'abc' : 'abc9', areaModules: regions ? [`${top}_argmax`] : [] };
 }
 
 function script(top: string, target: PostSynthTarget, m: Ice40Mapping): string {

@@ -20,11 +20,10 @@ import { findBoard, type Board } from './boards.js';
 import { findDevice, findPackage, type Device } from './devices.js';
 import { icepack, nextpnrPackageVersion, placeAndRoute, type NextpnrReport } from './nextpnr.js';
 import { autoBramBuffer, bufferBrams, clocksPerBit, coreOnlyPins, readAsset, serialShell, serialShellPins, serialTiming, uartTop, type CoreInterface, type ShellTiming } from './shell.js';
-import { groupCells, minLogicCells, synthIce40, yosysPackageVersion, type LutMap } from './yosys.js';
+import { groupCells, minLogicCells, synthIce40, synthMapping, yosysPackageVersion, type LutMap } from './yosys.js';
 import { checkStreamCount, DEFAULT_STREAM_COUNT, expectedStream, selfTest, streamShell, streamShellPins, streamUartTop, type SelfTest, type StreamExpectation, type StreamFile } from './stream.js';
 import { parseNetlist } from '../netlist/netlist.js';
 import { REGION_INSTANCES } from '../emit/regions.js';
-import { synthMapping } from './postsynth.js';
 
 export type ShellKind = 'serial' | 'stream' | 'none';
 
@@ -311,10 +310,10 @@ export async function synthesize(dir: string, o: SynthOptions = {}): Promise<Syn
 
   const steps: SynthReport['steps'] = [];
   progress(`yosys: synth_ice40 -top ${p.topModule} (${m.stats.gates.toLocaleString('en-US')} gates)…`);
-  const keep = m.regions && !o.flatten ? synthMapping(m.top, true, true).keep : [];
   // ABC for combinational cores (fewer cells, measured), Yosys's abc9 for pipelined ones,
   // whose 100 MHz stream builds were tuned with it.
-  const mapping = synthMapping(m.top, keep.length > 0, m.pipeline.every === null);
+  const mapping = synthMapping(m.top, !!m.regions && !o.flatten, m.pipeline.every === null);
+  const keep = mapping.keep;
   const lutMap: LutMap = o.lutMap ?? mapping.map;
   const ys = await synthIce40(p.sources, p.topModule, keep, { map: lutMap, areaModules: mapping.areaModules });
   steps.push({ step: 'yosys', ms: Math.round(ys.ms) });

@@ -23,7 +23,8 @@ import { LIMITS } from '../netlist/limits.js';
 import { UserError } from '../util/errors.js';
 import { makeTempFolder, readFileOrFail } from '../util/files.js';
 import { formalCheck, type FormalReport } from './formal.js';
-import { synthesizeForSimulation, synthMapping, type PostSynthTarget } from './postsynth.js';
+import { synthesizeForSimulation, type PostSynthTarget } from './postsynth.js';
+import { synthMapping } from './yosys.js';
 import { expectedStream, simulateStream, simulateStreamBoard, streamShellName, type StreamCheck, type StreamFile } from './stream.js';
 import { buildSimulator, runSimulator, type SimOpt, type SimOutput } from './verilator.js';
 

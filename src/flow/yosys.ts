@@ -4,6 +4,7 @@
 // the WebAssembly compiles once per process (~3 s) and later runs reuse it.
 // Guarantees: a Yosys error becomes a UserError quoting Yosys's own ERROR line.
 
+import { REGION_INSTANCES } from '../emit/regions.js';
 import { UserError } from '../util/errors.js';
 
 export interface YosysResult {
@@ -73,6 +74,23 @@ function synthCommand(top: string, map: LutMap, areaModules: string[]): string {
   if (areaModules.length === 0) return flow;
   const sel = areaModules.join(' ');
   return `${flow} -run :map_luts; abc ${sel}; ice40_opt ${sel}; abc -dress -lut 4 -script +${ABC_LUT};${AREA_ROUND};${AREA_ROUND} ${sel}; ${flow} -run map_luts:`;
+}
+
+/** How a core is mapped: the region modules kept apart, the LUT mapping, the modules with area recovery. */
+export interface Ice40Mapping {
+  keep: string[];
+  map: LutMap;
+  areaModules: string[];
+}
+
+/**
+ * The mapping `lgnc synth` gives a core, and post-synthesis simulation with it: its regions
+ * kept apart (when it has them), ABC with the argmax's area recovery for a combinational core,
+ * abc9 for a pipelined one.
+ */
+export function synthMapping(top: string, regions: boolean, combinational: boolean): Ice40Mapping {
+  const keep = regions ? Object.keys(REGION_INSTANCES).map((r) => `${top}_${r}`) : [];
+  return { keep, map: combinational ? 'abc' : 'abc9', areaModules: regions ? [`${top}_argmax`] : [] };
 }
 
 /**
