@@ -175,7 +175,7 @@ export function registerTrain(program: Command): void {
     .option('--shift <px>', 'augmentation: shift every training image by up to px pixels (random each step; images with uniform:K encodings) (default 0)', intArg('--shift', 0))
     .option('--lr-schedule <kind>', 'learning rate over the run: constant, cosine (decay to 0), or decay:F (constant, then linear to 0 over the last fraction F of the run, e.g. decay:0.3) (default constant)')
     .option('--redraw <R:E>', 'topk:K: after each of the first E epochs every gate input replaces its R weakest candidates by new random sources (e.g. 2:20)')
-    .option('--harden <F>', 'train the last fraction F of the epochs on what freezing keeps (argmax wires, frozen gates) forward, the relaxation backward (straight-through); wires:F or gates:F harden one part, wires:F,gates:G each over its own fraction (e.g. 0.25, wires:0.5)')
+    .option('--harden <F>', 'train the last fraction F of the epochs on what freezing keeps (argmax wires, frozen gates) forward, the relaxation backward (straight-through); wires:F or gates:F harden one part, wires:F,gates:G each over its own fraction (e.g. 0.25, wires:0.5); conv models: gates:F')
     .option('--average <F>', 'freeze the mean of the parameters at the ends of the last fraction F of the epochs instead of the last epoch\'s (weight averaging; e.g. 0.125; 0 = off; the candidates must not change in those epochs)', fractionArg('--average'))
     .option('--seed <n>', `random seed: connections, init, shuffling (default ${r.seed})`, intArg('--seed', 0, 'seed'))
     .option('--threads <n>', 'worker threads (default: min(2, cores)); same seed + threads → same netlist', intArg('--threads', 1, 'threads'))

@@ -383,6 +383,7 @@ export function checkConfig(c: TrainConfig, classes: number): void {
       parts |= spec.parts;
     }
     if (parts & HARDEN_GATES && c.gumbel > 0) throw new UserError(`--harden: Gumbel training (--gumbel) already runs hard gates forward; use --harden wires:F or drop --gumbel.`);
+    if (c.conv && parts & HARDEN_WIRES) throw new UserError(`--harden with --conv: a conv model's wires are fixed, so only its gates harden; use --harden gates:F (e.g. gates:0.25).`);
     if (specs.some((spec) => spec.parts === HARDEN_WIRES) && !K && !(c.connect === 'dense' && c.shrink.length)) throw new UserError(`--harden wires:F works with learnable connections (--connect topk:K, or dense with --shrink); fixed connections are frozen as trained.`);
   }
   if (c.average !== undefined && c.average !== 0) checkAverage(c);

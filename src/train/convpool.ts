@@ -64,7 +64,8 @@ export interface ConvShared {
 }
 
 export const CMD = { STEP: 1, EVAL: 2, QUIT: 3 } as const;
-export const PAR = { BATCH: 0, TAU: 1, STEP: 2, EVAL_HARD: 3 } as const;
+/** HARDEN = 1: the training forward runs the frozen ops (sh.hard), the backward the soft ones (straight-through, harden.ts). */
+export const PAR = { BATCH: 0, TAU: 1, STEP: 2, EVAL_HARD: 3, HARDEN: 4 } as const;
 
 const shared = <T>(Ctor: new (b: SharedArrayBuffer) => T, n: number, bytes: number): T => new Ctor(new SharedArrayBuffer(Math.max(1, n) * bytes));
 
@@ -149,7 +150,9 @@ export function convThread(sh: ConvShared, t: number, module?: WebAssembly.Modul
     if (n > 0) {
       gather(sh.trainBits, sh.trainWords, sh.trainY, (s) => sh.batchIdx[s0 + s], n, sh.par[PAR.STEP], s0);
       const coef = coefL ? (coefL.set(sh.coef), coefL) : sh.coef;
-      const out = forwardConv(m, w, coef, n);
+      const hardened = sh.par[PAR.HARDEN] === 1;
+      const fwd = hardened ? (hardL ? (hardL.set(sh.hard), hardL) : sh.hard) : coef;
+      const out = forwardConv(m, w, fwd, n);
       classScores(out, lastW, n, C, scores);
       softmaxLoss(scores, n, C, sh.par[PAR.TAU], labels, res, null, w.g0, lastW, 1 / B);
       if (dcoefL) {

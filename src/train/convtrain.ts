@@ -18,8 +18,9 @@ import { averageStart, ParamAverage } from './average.js';
 import { headerFault, type CheckpointHeader, type EpochRecord } from './checkpoint.js';
 import { lrFactor, resolveConfig, type TrainConfig, type TrainOptions } from './config.js';
 import { freezeConvModel, parseConvSpec, type ConvModel } from './conv.js';
+import { HARDEN_GATES, hardenMask } from './harden.js';
 import { convKernelModule } from './convwasm.js';
-import { allocShared, ConvPool, modelOf, type ConvShared, type ConvSpec } from './convpool.js';
+import { allocShared, ConvPool, modelOf, PAR, type ConvShared, type ConvSpec } from './convpool.js';
 import { initParams, paramOf } from './param.js';
 import { opCoefficients } from './softmax16.js';
 import { gateUsageV2 } from './usage.js';
@@ -43,7 +44,6 @@ function refuseUnsupported(o: TrainOptions, c: TrainConfig): void {
   if (c.connect !== 'unique' && c.connect !== 'random') throw new UserError(`--conv: the gate layers of a conv model take fixed connections (--connect unique or random), not ${c.connect}.`);
   if (c.shrink.length) throw new UserError('--conv: --shrink needs learnable connections, which conv models do not have; drop --shrink.');
   if (c.gumbel > 0) throw new UserError('--conv: --gumbel is not available for conv models; drop it.');
-  if (c.harden) throw new UserError('--conv: --harden is not available for conv models yet; drop it.');
   void o;
 }
 
@@ -167,6 +167,10 @@ export async function createConvTrainer(o: TrainOptions, configOverride?: TrainC
       const steps = Math.ceil(n / config.batch);
       const totalSteps = config.epochs * steps;
       epochOrder(order, config.seed, epoch);
+      // --harden gates:F: the forward runs the frozen ops, kept current by every update.
+      const hardened = (hardenMask(config.harden, epoch, config.epochs) & HARDEN_GATES) !== 0;
+      sh.par[PAR.HARDEN] = hardened ? 1 : 0;
+      if (hardened) setHard();
       let lossSum = 0, correct = 0, samples = 0, partial = false;
       for (let s = 0; s < steps; s++) {
         const B = Math.min(config.batch, n - s * config.batch);
@@ -189,7 +193,7 @@ export async function createConvTrainer(o: TrainOptions, configOverride?: TrainC
       return pool.evaluate(false, config.tau).correct / data.test.count;
     },
     discrete() {
-      for (let g = 0; g < G; g++) opCoefficients(param.frozenOp(logits, g), sh.hard, g);
+      setHard();
       const r = pool.evaluate(true, config.tau);
       return { predictions: sh.evalPred.slice(0, data.test.count), accuracy: r.correct / data.test.count };
     },
@@ -198,6 +202,10 @@ export async function createConvTrainer(o: TrainOptions, configOverride?: TrainC
     },
     close: () => pool.close(),
   };
+
+  function setHard(): void {
+    for (let g = 0; g < G; g++) opCoefficients(param.frozenOp(logits, g), sh.hard, g);
+  }
 
   /** Adam (AdamW's decay with --optimizer adamw) on the summed gradient rows, in thread order. */
   function update(lr: number, step: number): void {
@@ -222,6 +230,7 @@ export async function createConvTrainer(o: TrainOptions, configOverride?: TrainC
         logits[j] = logits[j] * decay - (lr * (mj / bc1)) / (Math.sqrt(vj / bc2) + eps);
       }
       param.refresh(logits, sh.coef, probs, g, scratch, step, sh.coef);
+      if (sh.par[PAR.HARDEN] === 1) opCoefficients(param.frozenOp(logits, g), sh.hard, g);
     }
   }
   return t;

@@ -14,6 +14,9 @@ import { evaluateNetlist } from '../../src/netlist/evaluate.js';
 import { gateCount, loadNetlist, validateNetlist } from '../../src/netlist/netlist.js';
 import { PRESETS, resolveConfig, train, withPreset } from '../../src/train/index.js';
 import { createConvTrainer } from '../../src/train/convtrain.js';
+import { PAR } from '../../src/train/convpool.js';
+import { paramOf } from '../../src/train/param.js';
+import { opCoefficients } from '../../src/train/softmax16.js';
 import { lgnc } from '../helpers/cli.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'lgnc-conv-train-'));
@@ -66,6 +69,41 @@ describe('training conv models', () => {
     expect(resumed.history.map((h) => h.frozenTestAccuracy)).toEqual(a.history.map((h) => h.frozenTestAccuracy));
   }, 180_000);
 
+  it('--harden gates:F trains the last epochs on the frozen ops forward (straight-through), deterministic, recorded in meta', async () => {
+    const base = { ...TINY, width: [...TINY.width], epochs: 2, threads: 2 };
+    const t = await createConvTrainer({ ...base, harden: 'gates:0.5' });
+    try {
+      const frozenOp = paramOf('iwp').frozenOp;
+      t.runEpoch(0);
+      expect(t.sh.par[PAR.HARDEN]).toBe(0);
+      const before = Float32Array.from(t.logits);
+      t.runEpoch(1);
+      expect(t.sh.par[PAR.HARDEN]).toBe(1);
+      // The forward's coefficients are the frozen ops of the parameters after the last update...
+      const want = new Float32Array(4 * t.model.gates);
+      for (let g = 0; g < t.model.gates; g++) opCoefficients(frozenOp(t.logits, g), want, g);
+      expect(Array.from(t.sh.hard)).toEqual(Array.from(want));
+      // ...the soft gradient still moves the parameters...
+      expect(t.logits.some((x, i) => x !== before[i])).toBe(true);
+      // ...and a hardened step's forward is the frozen netlist: same correct count on the batch.
+      const B = 20;
+      t.sh.batchIdx.set(Int32Array.from({ length: B }, (_, i) => i));
+      const r = t.pool.step(B, t.config.tau, t.step + 1);
+      const x = encode(t.encoding, t.data.train.x, B);
+      const pred = evaluateNetlist(t.freeze({}), x).predictions;
+      expect(r.correct).toBe(pred.reduce((n, p, i) => n + (p === t.data.train.y[i] ? 1 : 0), 0));
+    } finally {
+      await t.close();
+    }
+    const [a, b, none] = [await train({ ...base, harden: 'gates:0.5' }), await train({ ...base, harden: 'gates:0.5' }), await train(base)];
+    expect(JSON.stringify(b.netlist.layers)).toBe(JSON.stringify(a.netlist.layers));
+    expect(JSON.stringify(none.netlist.layers)).not.toBe(JSON.stringify(a.netlist.layers));
+    // The epoch before the hardened one is the plain run's.
+    expect(a.history[0].frozenTestAccuracy).toBe(none.history[0].frozenTestAccuracy);
+    expect(a.history[0].loss).toBe(none.history[0].loss);
+    expect(a.netlist.meta).toMatchObject({ config: { harden: { parts: 2, fraction: 0.5 } } });
+  }, 180_000);
+
   it('the conv presets parse; options given with them win', () => {
     for (const name of ['mnist-conv', 'fashion-conv']) {
       const o = withPreset({ dataset: 'mnist', preset: name, epochs: 3 });
@@ -91,6 +129,7 @@ describe('lgnc train --conv (CLI)', () => {
     [['--conv', 'conv:8,pool:8,pool:8'], /pooling window does not fit its 8 × 3 × 3 input/],
     [['--conv', 'conv:8', '--connect', 'topk:4'], /fixed connections \(--connect unique or random\)/],
     [['--conv', 'conv:8', '--width', '105'], /not divisible by the 10 classes/],
+    [['--conv', 'conv:8', '--harden', '0.25'], /--harden with --conv: a conv model's wires are fixed, so only its gates harden; use --harden gates:F/],
     [['--conv', 'conv:4096', '--batch', '2'], /--conv "conv:4096": the conv model: \/layers\/0: the network unrolls to more than .* gates, more than lgnc's limit/],
   ] as const) {
     it(`refuses ${args.join(' ')} with exit 2, one clear line and no file`, () => {
