@@ -206,10 +206,11 @@ export const PRESETS: Record<string, { summary: string; options: Partial<TrainOp
   // CPU (1,021 CPU-s) with fewer unrolled gates (351,008 against 400,864), and 98.56 % over
   // 32 epochs (1,842 CPU-s, 44 min on one thread of the shared machine).
   'mnist-conv': {
-    summary: 'MNIST, conv logic trees (LogicTreeNet): 3 stages of 32, 64 and 128 kernels of depth 3, OR pooling, 2 gate layers, input shifts, 32 epochs; v2 netlist',
+    summary: 'MNIST, conv logic trees (LogicTreeNet): 3 stages of 32, 64 and 128 kernels of depth 3, OR pooling, 2 gate layers, input shifts, 32 epochs, the last 8 on hard gates; v2 netlist',
+    // The last quarter on the frozen ops forward (--harden gates:0.25): 98.56 → 98.67 % frozen at the same CPU.
     options: {
       conv: 'conv:32,pool,conv:64,pool,conv:128,pool', encoding: 'uniform:1', width: [8000, 4000], tau: 'auto', param: 'iwp', init: 'residual', connect: 'unique',
-      batch: 64, lr: 0.05, lrSchedule: 'cosine', shift: 1, epochs: 32,
+      batch: 64, lr: 0.05, lrSchedule: 'cosine', shift: 1, harden: 'gates:0.25', epochs: 32,
     },
   },
   'fashion-conv': {
