@@ -214,10 +214,12 @@ export const PRESETS: Record<string, { summary: string; options: Partial<TrainOp
     },
   },
   'fashion-conv': {
-    summary: 'Fashion-MNIST, conv logic trees over 3 thresholds per pixel (3 input channels); v2 netlist',
+    summary: 'Fashion-MNIST, conv logic trees over 7 thresholds per pixel (7 input channels, leaves from 3), 2 gate layers of 16,000 and 8,000, the last 5 of 20 epochs on hard gates; v2 netlist',
+    // Each change measured alone over the preset before (86.48 %): 7 thresholds +1.06, gate layers twice as wide +1.31,
+    // leaves from 3 channels +0.28, hard gates +0.23; together 88.00 % (README "Fashion-MNIST conv ablation").
     options: {
-      conv: 'conv:16,pool,conv:64,pool', encoding: 'uniform:3', width: [8000, 4000], tau: 'auto', param: 'iwp', init: 'residual', connect: 'unique',
-      batch: 64, lr: 0.05, lrSchedule: 'cosine', epochs: 20,
+      conv: 'conv:16:c3,pool,conv:64,pool', encoding: 'uniform:7', width: [16000, 8000], tau: 'auto', param: 'iwp', init: 'residual', connect: 'unique',
+      batch: 64, lr: 0.05, lrSchedule: 'cosine', harden: 'gates:0.25', epochs: 20,
     },
   },
 };
