@@ -18,9 +18,9 @@ import { averageStart, ParamAverage } from './average.js';
 import { headerFault, type CheckpointHeader, type EpochRecord } from './checkpoint.js';
 import { lrFactor, resolveConfig, type TrainConfig, type TrainOptions } from './config.js';
 import { freezeConvModel, parseConvSpec, type ConvModel } from './conv.js';
-import { HARDEN_GATES, hardenMask } from './harden.js';
 import { convKernelModule } from './convwasm.js';
 import { allocShared, ConvPool, modelOf, PAR, type ConvShared, type ConvSpec } from './convpool.js';
+import { HARDEN_GATES, hardenMask } from './harden.js';
 import { initParams, paramOf } from './param.js';
 import { opCoefficients } from './softmax16.js';
 import { gateUsageV2 } from './usage.js';
@@ -203,8 +203,12 @@ export async function createConvTrainer(o: TrainOptions, configOverride?: TrainC
     close: () => pool.close(),
   };
 
+  /** Gate g's frozen op into sh.hard (the hard forward's coefficients). */
+  function setHardGate(g: number): void {
+    opCoefficients(param.frozenOp(logits, g), sh.hard, g);
+  }
   function setHard(): void {
-    for (let g = 0; g < G; g++) opCoefficients(param.frozenOp(logits, g), sh.hard, g);
+    for (let g = 0; g < G; g++) setHardGate(g);
   }
 
   /** Adam (AdamW's decay with --optimizer adamw) on the summed gradient rows, in thread order. */
@@ -230,7 +234,7 @@ export async function createConvTrainer(o: TrainOptions, configOverride?: TrainC
         logits[j] = logits[j] * decay - (lr * (mj / bc1)) / (Math.sqrt(vj / bc2) + eps);
       }
       param.refresh(logits, sh.coef, probs, g, scratch, step, sh.coef);
-      if (sh.par[PAR.HARDEN] === 1) opCoefficients(param.frozenOp(logits, g), sh.hard, g);
+      if (sh.par[PAR.HARDEN] === 1) setHardGate(g);
     }
   }
   return t;
